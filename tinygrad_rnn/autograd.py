@@ -1,0 +1,231 @@
+"""Recording the graph, and walking it backwards.
+
+Every op is a :class:`Function`: ``forward`` computes arrays and saves what its
+``backward`` will need. When gradients are on and an input requires grad, the
+function instance becomes a node of the graph. A node points at its inputs
+through *edges*: ``(node, slot)`` for a tensor made by another op, the tensor
+itself for a leaf, ``None`` for a constant. Nodes never hold the intermediate
+tensors they made, so after ``backward`` frees the saved arrays, the graph's
+structure stays cheap to keep (the visualiser still walks it) while its memory
+is gone.
+
+>>> import tinygrad_rnn as tg
+>>> x = tg.Tensor([2.0], requires_grad=True)
+>>> y = x * x + x
+>>> y.backward(tg.Tensor([1.0]))
+>>> x.grad.tolist()
+[5.0]
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any, Callable
+
+RELEASED = object()  # what a node's ``saved`` becomes once backward has freed it
+
+
+class _State:
+    grad_enabled = True
+    scope: dict = {}
+    edge_hooks: list = []  # called as hook(node, input_index, grad_array) during backward
+
+
+state = _State()
+
+
+class no_grad(contextlib.ContextDecorator):
+    """Turns recording off: a context manager and a decorator, as in PyTorch.
+
+    >>> import tinygrad_rnn as tg
+    >>> with tg.no_grad():
+    ...     y = tg.Tensor([1.0], requires_grad=True) * 2
+    >>> y.requires_grad
+    False
+    """
+
+    _enabled = False
+
+    def __init__(self) -> None:
+        self._previous: list[bool] = []
+
+    def __enter__(self) -> None:
+        self._previous.append(state.grad_enabled)
+        state.grad_enabled = self._enabled
+
+    def __exit__(self, *exc: Any) -> None:
+        state.grad_enabled = self._previous.pop()
+
+
+class enable_grad(no_grad):
+    """Turns recording back on inside a ``no_grad`` block."""
+
+    _enabled = True
+
+
+def is_grad_enabled() -> bool:
+    return state.grad_enabled
+
+
+class scope:
+    """Labels every op recorded inside it with ``key=value`` pairs.
+
+    The recurrent layers open one per layer, direction and time step, so the
+    visualiser groups the graph from the record instead of guessing.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([1.0], requires_grad=True)
+    >>> with tg.scope(layer=0, t=3):
+    ...     y = x.tanh()
+    >>> y.grad_fn.scope
+    {'layer': 0, 't': 3}
+    """
+
+    __slots__ = ("labels", "previous")
+
+    def __init__(self, **labels: Any):
+        self.labels = labels
+
+    def __enter__(self) -> dict:
+        self.previous = state.scope
+        state.scope = {**self.previous, **self.labels}
+        return state.scope
+
+    def __exit__(self, *exc: Any) -> None:
+        state.scope = self.previous
+
+
+class Function:
+    """One primitive op: ``forward`` on arrays, ``backward`` on output gradients.
+
+    Subclasses set ``label`` (drawn in the graph), save arrays in ``saved`` and
+    small settings in their own slots. ``backward`` gets one gradient array per
+    output (``n_outputs`` of them) and returns one per input, ``None`` where the
+    input needs none (``self.needs`` tells which do).
+    """
+
+    __slots__ = (
+        "backend", "inputs", "needs", "saved", "out_grads", "scope",
+        "name", "role", "shapes", "retained", "__weakref__",
+    )
+    label = "op"
+    n_outputs = 1
+
+    def forward(self, *arrays: Any) -> Any:
+        raise NotImplementedError
+
+    def backward(self, *grads: Any) -> tuple:
+        raise NotImplementedError
+
+    @property
+    def xp(self) -> Any:
+        return self.backend.xp
+
+    @property
+    def released(self) -> bool:
+        return self.saved is RELEASED
+
+    def __repr__(self) -> str:
+        where = "".join(f" {k}={v}" for k, v in self.scope.items())
+        return f"<{type(self).__name__} '{self.name or self.label}'{where}>"
+
+
+def _accumulate_leaf(tensor: Any, grad: Any) -> None:
+    if tensor.grad is None:
+        # a copy: the same array may reach several leaves (Add passes it on)
+        tensor.grad = tensor._wrap(tensor.backend.xp.asarray(grad, copy=True), tensor.backend)
+    else:
+        tensor.grad.data += grad
+
+
+def topological_order(root: Function) -> list[Function]:
+    """Nodes reachable from ``root``, each after every node that feeds it.
+
+    An explicit stack instead of recursion, so graphs unrolled over tens of
+    thousands of steps work.
+    """
+    order: list[Function] = []
+    seen: set[int] = set()
+    stack: list[tuple[Function, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            order.append(node)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        stack.append((node, True))
+        for edge in node.inputs:
+            if type(edge) is tuple and id(edge[0]) not in seen:
+                stack.append((edge[0], False))
+    return order
+
+
+def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
+    """Pushes ``gradient`` (an array shaped like ``root``) back through the graph."""
+    node = root._node
+    if node is None:
+        _accumulate_leaf(root, gradient)
+        return
+    if node.released:
+        raise_released(node)
+    node.out_grads = [None] * node.n_outputs
+    node.out_grads[root._slot] = gradient
+    hooks = state.edge_hooks
+    for node in reversed(topological_order(node)):
+        grads = node.out_grads
+        if grads is None:
+            continue
+        if node.released:
+            raise_released(node)
+        node.out_grads = None
+        if node.retained:
+            _fill_retained(node, grads)
+        in_grads = node.backward(*grads)  # arrays in, arrays out: nothing is recorded
+        for index, (edge, grad) in enumerate(zip(node.inputs, in_grads)):
+            if edge is None or grad is None:
+                continue
+            if hooks:
+                for hook in hooks:
+                    hook(node, index, grad)
+            if type(edge) is tuple:
+                parent, slot = edge
+                pending = parent.out_grads
+                if pending is None:
+                    pending = parent.out_grads = [None] * parent.n_outputs
+                pending[slot] = grad if pending[slot] is None else pending[slot] + grad
+            else:
+                _accumulate_leaf(edge, grad)
+        if not retain_graph:
+            node.saved = RELEASED
+            node.retained = None
+
+
+def _fill_retained(node: Function, grads: list) -> None:
+    for slot, ref in node.retained.items():
+        tensor = ref()
+        if tensor is not None and grads[slot] is not None:
+            _accumulate_leaf(tensor, grads[slot])
+
+
+def raise_released(node: Function) -> None:
+    raise RuntimeError(
+        f"backward: trying to backward through the graph a second time: the saved arrays of "
+        f"{node!r} were freed by the first backward. Pass retain_graph=True to the first "
+        f"backward() if you need to go through the graph again."
+    )
+
+
+def add_edge_hook(hook: Callable[[Function, int, Any], None]) -> Callable[[], None]:
+    """Calls ``hook(node, input_index, grad)`` for every gradient sent along an edge.
+
+    Returns a function that removes the hook. The visualiser uses this to
+    label edges with the gradient that actually flowed along them.
+    """
+    state.edge_hooks = [*state.edge_hooks, hook]
+
+    def remove() -> None:
+        state.edge_hooks = [h for h in state.edge_hooks if h is not hook]
+
+    return remove

@@ -1,0 +1,180 @@
+"""Elementwise functions of one tensor: σ, tanh, relu, exp, log, sqrt, abs, clamp."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..autograd import Function
+from ..tensor import Tensor
+from .base import apply
+
+
+class Sigmoid(Function):
+    """σ(x) = 1/(1+e^−x), in (0, 1): the gate nonlinearity."""
+
+    label = "σ"
+
+    def forward(self, x: Any) -> Any:
+        out = self.backend.sigmoid(x)
+        self.saved = out  # σ' = σ(1−σ) needs only the output
+        return out
+
+    def backward(self, g: Any) -> tuple:
+        out = self.saved
+        return (g * out * (1.0 - out),)
+
+
+class Tanh(Function):
+    """tanh(x), in (−1, 1): the candidate and output squashing."""
+
+    label = "tanh"
+
+    def forward(self, x: Any) -> Any:
+        out = self.xp.tanh(x)
+        self.saved = out
+        return out
+
+    def backward(self, g: Any) -> tuple:
+        out = self.saved
+        return (g * (1.0 - out * out),)
+
+
+class Relu(Function):
+    label = "relu"
+
+    def forward(self, x: Any) -> Any:
+        out = self.xp.maximum(x, 0.0)
+        self.saved = out
+        return out
+
+    def backward(self, g: Any) -> tuple:
+        return (g * self.xp.astype(self.saved > 0, g.dtype),)
+
+
+class Exp(Function):
+    label = "exp"
+
+    def forward(self, x: Any) -> Any:
+        out = self.xp.exp(x)
+        self.saved = out
+        return out
+
+    def backward(self, g: Any) -> tuple:
+        return (g * self.saved,)
+
+
+class Log(Function):
+    label = "log"
+
+    def forward(self, x: Any) -> Any:
+        self.saved = x
+        return self.xp.log(x)
+
+    def backward(self, g: Any) -> tuple:
+        return (g / self.saved,)
+
+
+class Sqrt(Function):
+    label = "√"
+
+    def forward(self, x: Any) -> Any:
+        out = self.xp.sqrt(x)
+        self.saved = out
+        return out
+
+    def backward(self, g: Any) -> tuple:
+        return (g / (2.0 * self.saved),)
+
+
+class Abs(Function):
+    label = "|·|"
+
+    def forward(self, x: Any) -> Any:
+        self.saved = x
+        return self.xp.abs(x)
+
+    def backward(self, g: Any) -> tuple:
+        return (g * self.xp.sign(self.saved),)
+
+
+class Clamp(Function):
+    """Limits x to [min, max]; the gradient passes where x is inside (bounds included), as in PyTorch."""
+
+    __slots__ = ("bounds",)
+    label = "clamp"
+
+    def forward(self, x: Any, low: float | None, high: float | None) -> Any:
+        self.saved = x
+        self.bounds = (low, high)
+        return self.xp.clip(x, low, high)
+
+    def backward(self, g: Any) -> tuple:
+        x, (low, high) = self.saved, self.bounds
+        inside = self.xp.ones(x.shape, dtype=self.xp.bool)
+        if low is not None:
+            inside = inside & (x >= low)
+        if high is not None:
+            inside = inside & (x <= high)
+        return (g * self.xp.astype(inside, g.dtype),)
+
+
+def _unary(cls: type[Function], x: Tensor) -> Tensor:
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{cls.__name__.lower()}: expected a Tensor, got {type(x).__name__}")
+    if not x.dtype.is_floating_point:
+        raise TypeError(f"{cls.__name__.lower()}: expected a float tensor, got {x.dtype!r}; use .float()")
+    return apply(cls, x)
+
+
+def sigmoid(x: Tensor) -> Tensor:
+    """σ(x), elementwise; exactly 0 and 1 far out, with no overflow warning.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.sigmoid(tg.Tensor([-1e4, 0.0, 1e4])).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    return _unary(Sigmoid, x)
+
+
+def tanh(x: Tensor) -> Tensor:
+    """tanh(x), elementwise."""
+    return _unary(Tanh, x)
+
+
+def relu(x: Tensor) -> Tensor:
+    """max(x, 0), elementwise."""
+    return _unary(Relu, x)
+
+
+def exp(x: Tensor) -> Tensor:
+    return _unary(Exp, x)
+
+
+def log(x: Tensor) -> Tensor:
+    return _unary(Log, x)
+
+
+def sqrt(x: Tensor) -> Tensor:
+    return _unary(Sqrt, x)
+
+
+def abs(x: Tensor) -> Tensor:  # noqa: A001 (PyTorch's name)
+    return _unary(Abs, x)
+
+
+def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+    """Limits x to [min, max] (either may be None).
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.clamp(tg.Tensor([-2.0, 0.5, 2.0]), -1, 1).tolist()
+    [-1.0, 0.5, 1.0]
+    """
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of min and max must be given")
+    if min is not None and max is not None and min > max:
+        raise ValueError(f"clamp: min ({min}) is larger than max ({max})")
+    if not isinstance(x, Tensor):
+        raise TypeError(f"clamp: expected a Tensor, got {type(x).__name__}")
+    low = None if min is None else float(min)
+    high = None if max is None else float(max)
+    return apply(Clamp, x, low=low, high=high)

@@ -1,0 +1,234 @@
+"""+ - * / ** and matmul: the binary ops, with broadcasting and Python numbers on either side."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..autograd import Function
+from ..dtypes import get_default_dtype
+from ..tensor import Tensor
+from .base import apply, as_tensor, broadcast_shapes, unbroadcast
+
+_SCALARS = (int, float, bool)
+
+
+def _shape(x: Any) -> tuple | None:
+    return getattr(x, "shape", None)
+
+
+class _Binary(Function):
+    """Elementwise op of two inputs; remembers their shapes to undo broadcasting."""
+
+    __slots__ = ("in_shapes",)
+
+    def _grads(self, ga: Any, gb: Any) -> tuple:
+        xp, (sa, sb) = self.xp, self.in_shapes
+        return (
+            unbroadcast(xp, ga, sa) if self.needs[0] else None,
+            unbroadcast(xp, gb, sb) if self.needs[1] else None,
+        )
+
+
+class Add(_Binary):
+    label = "+"
+
+    def forward(self, a: Any, b: Any) -> Any:
+        self.in_shapes = (_shape(a), _shape(b))
+        return a + b
+
+    def backward(self, g: Any) -> tuple:
+        return self._grads(g, g)
+
+
+class Sub(_Binary):
+    label = "−"
+
+    def forward(self, a: Any, b: Any) -> Any:
+        self.in_shapes = (_shape(a), _shape(b))
+        return a - b
+
+    def backward(self, g: Any) -> tuple:
+        return self._grads(g, -g if self.needs[1] else None)
+
+
+class Mul(_Binary):
+    """The Hadamard (elementwise) product ⊙."""
+
+    label = "⊙"
+
+    def forward(self, a: Any, b: Any) -> Any:
+        self.in_shapes = (_shape(a), _shape(b))
+        self.saved = (a, b)
+        return a * b
+
+    def backward(self, g: Any) -> tuple:
+        a, b = self.saved
+        return self._grads(g * b if self.needs[0] else None, g * a if self.needs[1] else None)
+
+
+class Div(_Binary):
+    label = "÷"
+
+    def forward(self, a: Any, b: Any) -> Any:
+        self.in_shapes = (_shape(a), _shape(b))
+        out = a / b
+        self.saved = (b, out)
+        return out
+
+    def backward(self, g: Any) -> tuple:
+        b, out = self.saved
+        ga = g / b if self.needs[0] else None
+        return self._grads(ga, -(ga if ga is not None else g / b) * out if self.needs[1] else None)
+
+
+class Pow(_Binary):
+    label = "^"
+
+    def forward(self, a: Any, b: Any) -> Any:
+        self.in_shapes = (_shape(a), _shape(b))
+        out = a**b
+        self.saved = (a, b, out)
+        return out
+
+    def backward(self, g: Any) -> tuple:
+        a, b, out = self.saved
+        xp = self.xp
+        ga = g * b * a ** (b - 1) if self.needs[0] else None
+        # d(a^b)/db = a^b·ln a; where a = 0 the limit used by PyTorch is 0
+        gb = None
+        if self.needs[1]:
+            log_a = xp.log(xp.where(a > 0, a, 1.0)) if _shape(a) is not None else _log_scalar(a)
+            gb = g * out * log_a
+        return self._grads(ga, gb)
+
+
+def _log_scalar(a: float) -> float:
+    return math.log(a) if a > 0 else 0.0
+
+
+class Neg(Function):
+    label = "−"
+
+    def forward(self, a: Any) -> Any:
+        return -a
+
+    def backward(self, g: Any) -> tuple:
+        return (-g,)
+
+
+class MatMul(Function):
+    """Matrix product, 2-D or batched (leading axes broadcast), with 1-D operands as in PyTorch."""
+
+    label = "@"
+
+    def forward(self, a: Any, b: Any) -> Any:
+        self.saved = (a, b)
+        return self.xp.matmul(a, b)
+
+    def backward(self, g: Any) -> tuple:
+        a, b = self.saved
+        xp = self.xp
+        if a.ndim == 2 and b.ndim == 2:  # the common case, without reshapes
+            return (g @ b.T if self.needs[0] else None, a.T @ g if self.needs[1] else None)
+        a2 = a if a.ndim > 1 else xp.reshape(a, (1, a.shape[0]))
+        b2 = b if b.ndim > 1 else xp.reshape(b, (b.shape[0], 1))
+        batch = broadcast_shapes("matmul", a2.shape[:-2], b2.shape[:-2])
+        g2 = xp.reshape(g, (*batch, a2.shape[-2], b2.shape[-1]))
+        ga = gb = None
+        if self.needs[0]:
+            ga = xp.reshape(unbroadcast(xp, xp.matmul(g2, xp.matrix_transpose(b2)), a2.shape), a.shape)
+        if self.needs[1]:
+            gb = xp.reshape(unbroadcast(xp, xp.matmul(xp.matrix_transpose(a2), g2), b2.shape), b.shape)
+        return ga, gb
+
+
+def _check_matmul(a: Tensor, b: Tensor) -> None:
+    sa, sb = a.shape, b.shape
+    if not sa or not sb:
+        raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes {sa} and {sb}")
+    inner_b = sb[0] if len(sb) == 1 else sb[-2]
+    if sa[-1] != inner_b:
+        raise ValueError(
+            f"matmul: shapes {sa} and {sb} cannot be multiplied ({sa[-1]} != {inner_b}): "
+            f"the last dimension of the first must equal the "
+            f"{'only' if len(sb) == 1 else 'second-to-last'} dimension of the second"
+        )
+    if len(sa) > 2 or len(sb) > 2:
+        broadcast_shapes("matmul", sa[:-2], sb[:-2])
+    if a.dtype != b.dtype:
+        raise TypeError(f"matmul: both arguments need the same dtype, got {a.dtype!r} and {b.dtype!r}")
+
+
+def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+    """PyTorch's rule for two tensors: float64 > float32 > int64 > bool."""
+    rank = {"bool": 0, "int64": 1, "float32": 2, "float64": 3}
+    ra, rb = rank[a.dtype.name], rank[b.dtype.name]
+    if ra < rb:
+        return a.to(b.dtype), b
+    return a, b.to(a.dtype)
+
+
+def _binary(cls: type[Function], a: Any, b: Any) -> Tensor:
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            if a.data.dtype != b.data.dtype:
+                a, b = _promote(a, b)
+        elif isinstance(b, _SCALARS):
+            if isinstance(b, float) and not a.dtype.is_floating_point:
+                a = a.to(get_default_dtype())
+        else:
+            b = as_tensor(b, a)
+    elif isinstance(a, _SCALARS):
+        if not isinstance(b, Tensor):
+            raise TypeError(f"{cls.label}: expected a Tensor operand, got {type(a).__name__} and {type(b).__name__}")
+        if isinstance(a, float) and not b.dtype.is_floating_point:
+            b = b.to(get_default_dtype())
+    else:
+        a = as_tensor(a, b)
+    try:
+        return apply(cls, a, b)
+    except ValueError:
+        broadcast_shapes(cls.label, _shape(a) or (), _shape(b) or ())  # raises the readable error
+        raise
+
+
+def add(a: Any, b: Any) -> Tensor:
+    """a + b, broadcasting. ``tg.add(x, 1.0)``"""
+    return _binary(Add, a, b)
+
+
+def sub(a: Any, b: Any) -> Tensor:
+    """a − b, broadcasting."""
+    return _binary(Sub, a, b)
+
+
+def mul(a: Any, b: Any) -> Tensor:
+    """a ⊙ b, the elementwise (Hadamard) product, broadcasting."""
+    return _binary(Mul, a, b)
+
+
+def div(a: Any, b: Any) -> Tensor:
+    """a / b, broadcasting."""
+    return _binary(Div, a, b)
+
+
+def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
+    """a ** b, broadcasting; either side may be a Python number."""
+    if isinstance(a, Tensor) and isinstance(b, int) and not isinstance(b, bool) and a.dtype.is_floating_point:
+        b = float(b)  # an int power of a float tensor: the array API wants matching kinds
+    return _binary(Pow, a, b)
+
+
+def neg(a: Tensor) -> Tensor:
+    return apply(Neg, a)
+
+
+def matmul(a: Any, b: Any) -> Tensor:
+    """Matrix product: ``(n, k) @ (k, m)``, batched ``(..., n, k) @ (..., k, m)``, or with 1-D operands."""
+    if not isinstance(a, Tensor):
+        a = as_tensor(a, b)
+    if not isinstance(b, Tensor):
+        b = as_tensor(b, a)
+    _check_matmul(a, b)
+    return apply(MatMul, a, b)

@@ -1,0 +1,124 @@
+"""Indexing (``x[t]``, ``x[:, t]``, ``x[0:2, ::2]``, ``x[idx]``), ``where`` and comparisons."""
+
+from __future__ import annotations
+
+import operator
+from typing import Any
+
+from ..autograd import Function
+from ..tensor import Tensor
+from .base import apply, as_tensor, unbroadcast
+
+
+class GetItem(Function):
+    """Basic indexing (ints, slices, None, ...): the gradient is written back into zeros."""
+
+    __slots__ = ("key", "in_shape")
+    label = "[·]"
+
+    def forward(self, x: Any, key: tuple) -> Any:
+        self.key, self.in_shape = key, x.shape
+        return x[key]
+
+    def backward(self, g: Any) -> tuple:
+        out = self.xp.zeros(self.in_shape, dtype=g.dtype)
+        out[self.key] = g
+        return (out,)
+
+
+class Take(Function):
+    """Indexing with integer or boolean arrays; repeated indices add up in backward."""
+
+    __slots__ = ("key", "in_shape")
+    label = "[·]"
+
+    def forward(self, x: Any, key: tuple) -> Any:
+        self.key, self.in_shape = key, x.shape
+        return self.backend.take(x, key)
+
+    def backward(self, g: Any) -> tuple:
+        return (self.backend.index_add(self.in_shape, self.key, g, g.dtype),)
+
+
+class Where(Function):
+    __slots__ = ("in_shapes",)
+    label = "where"
+
+    def forward(self, condition: Any, a: Any, b: Any) -> Any:
+        self.saved = condition
+        self.in_shapes = (getattr(a, "shape", None), getattr(b, "shape", None))
+        return self.xp.where(condition, a, b)
+
+    def backward(self, g: Any) -> tuple:
+        xp, cond = self.xp, self.saved
+        zero = xp.zeros((), dtype=g.dtype)
+        ga = unbroadcast(xp, xp.where(cond, g, zero), self.in_shapes[0]) if self.needs[1] else None
+        gb = unbroadcast(xp, xp.where(cond, zero, g), self.in_shapes[1]) if self.needs[2] else None
+        return None, ga, gb
+
+
+def _index_array(x: Tensor, item: Any) -> Any:
+    """An index given as Tensor, list or array, checked and on x's device."""
+    t = item if isinstance(item, Tensor) else Tensor(item, device=x.backend)
+    if t.dtype.name not in ("int64", "bool"):
+        raise TypeError(
+            f"index: tensors used as indices must be long (int64) or bool tensors, got {t.dtype!r} "
+            f"indexing a tensor of shape {x.shape}"
+        )
+    if t.backend is not x.backend:
+        raise RuntimeError(f"index: indices are on {t.device}, the indexed tensor on {x.device}")
+    return t.data
+
+
+def getitem(x: Tensor, key: Any) -> Tensor:
+    """``x[key]`` with PyTorch's rules; gradients flow back to the picked elements.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    >>> x[:, 1].tolist(), x[tg.Tensor([1, 1])].shape
+    ([2.0, 5.0], (2, 3))
+    """
+    items = key if isinstance(key, tuple) else (key,)
+    advanced = False
+    parts = []
+    for item in items:
+        if item is None or item is Ellipsis or isinstance(item, slice):
+            parts.append(item)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            parts.append(item)
+        elif isinstance(item, Tensor | list) or hasattr(item, "__array__"):
+            if isinstance(item, Tensor) and item.ndim == 0 and item.dtype.name == "int64":
+                parts.append(int(item.item()))
+                continue
+            parts.append(_index_array(x, item))
+            advanced = True
+        else:
+            raise TypeError(f"index: cannot index a tensor with {type(item).__name__} {item!r}")
+    parts = tuple(parts)
+    try:
+        return apply(Take if advanced else GetItem, x, key=parts)
+    except IndexError as exc:
+        raise IndexError(f"index: {exc} (indexing a tensor of shape {x.shape})") from None
+
+
+def where(condition: Tensor, a: Any, b: Any) -> Tensor:
+    """Elements of ``a`` where ``condition`` holds, else of ``b`` (broadcasting)."""
+    if not isinstance(condition, Tensor) or condition.dtype.name != "bool":
+        raise TypeError(f"where: condition must be a bool tensor, got {getattr(condition, 'dtype', type(condition))}")
+    return apply(Where, condition, a, b)
+
+
+_COMPARISONS = {
+    "less": operator.lt, "less_equal": operator.le, "greater": operator.gt,
+    "greater_equal": operator.ge, "equal": operator.eq, "not_equal": operator.ne,
+}
+
+
+def compare(a: Tensor, b: Any, name: str) -> Tensor:
+    """Elementwise comparison; a bool tensor outside the graph."""
+    if not isinstance(b, (int, float, bool)):
+        b = as_tensor(b, a)
+        if b.backend is not a.backend:
+            raise RuntimeError(f"{name}: expected both tensors on the same device, got {a.device} and {b.device}")
+        b = b.data
+    return Tensor._wrap(_COMPARISONS[name](a.data, b), a.backend)

@@ -1,0 +1,195 @@
+"""Ops that move elements around without arithmetic: reshape, permute, expand, casts, device moves."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import dtypes
+from ..autograd import Function
+from ..backend import get_backend
+from ..tensor import Tensor
+from .base import apply, normalize_dim, unbroadcast
+
+
+class Reshape(Function):
+    __slots__ = ("in_shape",)
+    label = "reshape"
+
+    def forward(self, x: Any, shape: tuple) -> Any:
+        self.in_shape = x.shape
+        return self.xp.reshape(x, shape)
+
+    def backward(self, g: Any) -> tuple:
+        return (self.xp.reshape(g, self.in_shape),)
+
+
+class Unsqueeze(Reshape):
+    label = "unsqueeze"
+
+
+class Squeeze(Reshape):
+    label = "squeeze"
+
+
+class Permute(Function):
+    __slots__ = ("dims",)
+    label = "permute"
+
+    def forward(self, x: Any, dims: tuple) -> Any:
+        self.dims = dims
+        return self.xp.permute_dims(x, dims)
+
+    def backward(self, g: Any) -> tuple:
+        inverse = [0] * len(self.dims)
+        for i, d in enumerate(self.dims):
+            inverse[d] = i
+        return (self.xp.permute_dims(g, tuple(inverse)),)
+
+
+class Transpose(Permute):
+    label = "transpose"
+
+
+class Expand(Function):
+    __slots__ = ("in_shape",)
+    label = "expand"
+
+    def forward(self, x: Any, shape: tuple) -> Any:
+        self.in_shape = x.shape
+        return self.xp.broadcast_to(x, shape)
+
+    def backward(self, g: Any) -> tuple:
+        return (unbroadcast(self.xp, g, self.in_shape),)
+
+
+class Cast(Function):
+    __slots__ = ("in_dtype",)
+    label = "cast"
+
+    def forward(self, x: Any, dtype: Any) -> Any:
+        self.in_dtype = x.dtype
+        return self.xp.astype(x, dtype)
+
+    def backward(self, g: Any) -> tuple:
+        return (self.xp.astype(g, self.in_dtype),)
+
+
+class ToDevice(Function):
+    """A move between devices; the gradient moves back. Goes through the host."""
+
+    __slots__ = ("source",)
+    label = "to"
+
+    def forward(self, x: Any, target: Any) -> Any:
+        self.source = self.backend
+        self.backend = target  # the output (and so this node) lives on the target
+        return target.from_host(self.source.to_host(x))
+
+    def backward(self, g: Any) -> tuple:
+        return (self.source.from_host(self.backend.to_host(g)),)
+
+
+def _sizes(args: tuple) -> tuple:
+    """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (2, 3)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        args = tuple(args[0])
+    return tuple(int(a) for a in args)
+
+
+def reshape(x: Tensor, *shape: Any) -> Tensor:
+    """The same elements in a new shape; one size may be -1.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.Tensor([1.0, 2.0, 3.0, 4.0]).reshape(2, -1).shape
+    (2, 2)
+    """
+    shape = _sizes(shape)
+    known = 1
+    for n in shape:
+        known *= n if n != -1 else 1
+    size = x.numel()
+    if shape.count(-1) > 1 or (-1 in shape and (known == 0 or size % known)) or (-1 not in shape and known != size):
+        raise ValueError(f"reshape: shape {shape} is invalid for input of shape {x.shape} ({size} elements)")
+    shape = tuple(size // known if n == -1 else n for n in shape)
+    if shape == x.shape:
+        return x
+    return apply(Reshape, x, shape=shape)
+
+
+view = reshape
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    if x.ndim == 0:
+        return reshape(x, 1)
+    start, end = normalize_dim("flatten", start_dim, x.ndim), normalize_dim("flatten", end_dim, x.ndim)
+    return reshape(x, *x.shape[:start], -1, *x.shape[end + 1 :])
+
+
+def permute(x: Tensor, *dims: Any) -> Tensor:
+    """Reorders the axes: ``x.permute(1, 0, 2)`` swaps the first two."""
+    dims = _sizes(dims)
+    axes = tuple(normalize_dim("permute", d, x.ndim) for d in dims)
+    if sorted(axes) != list(range(x.ndim)):
+        raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} axes of shape {x.shape}")
+    return apply(Permute, x, dims=axes)
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """Swaps two axes. ``tg.transpose(x, 0, 1)``"""
+    a, b = normalize_dim("transpose", dim0, x.ndim), normalize_dim("transpose", dim1, x.ndim)
+    dims = list(range(x.ndim))
+    dims[a], dims[b] = dims[b], dims[a]
+    return apply(Transpose, x, dims=tuple(dims))
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """A new axis of size 1 at ``dim``."""
+    axis = normalize_dim("unsqueeze", dim, x.ndim + 1)
+    return apply(Unsqueeze, x, shape=x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
+    """Drops axes of size 1 (only ``dim``, if given and of size 1)."""
+    if dim is None:
+        shape = tuple(n for n in x.shape if n != 1)
+    else:
+        axis = normalize_dim("squeeze", dim, x.ndim)
+        shape = x.shape if x.ndim == 0 or x.shape[axis] != 1 else x.shape[:axis] + x.shape[axis + 1 :]
+    return x if shape == x.shape else apply(Squeeze, x, shape=shape)
+
+
+def expand(x: Tensor, *sizes: Any) -> Tensor:
+    """A broadcast view to a larger shape; -1 keeps a size. The gradient is summed back."""
+    sizes = _sizes(sizes)
+    if len(sizes) < x.ndim:
+        raise ValueError(f"expand: the number of sizes {sizes} must be at least the number of dimensions of {x.shape}")
+    lead = len(sizes) - x.ndim
+    shape = tuple(
+        old if new == -1 and i >= lead else new
+        for i, (new, old) in enumerate(zip(sizes, (None,) * lead + x.shape))
+    )
+    for i, old in enumerate(x.shape):
+        if old != 1 and shape[lead + i] != old:
+            raise ValueError(
+                f"expand: the expanded size {shape[lead + i]} must match the existing size {old} "
+                f"at dimension {lead + i}; shape {x.shape} cannot expand to {sizes}"
+            )
+    return apply(Expand, x, shape=shape)
+
+
+def cast(x: Tensor, dtype: Any) -> Tensor:
+    """The tensor in another dtype (differentiable between float types)."""
+    name = dtypes.to_name(dtype)
+    if x.dtype.name == name:
+        return x
+    if not dtypes.BY_NAME[name].is_floating_point:  # integers carry no gradient
+        return Tensor._wrap(x.backend.xp.astype(x.data, x.backend.dtype(name)), x.backend)
+    return apply(Cast, x, dtype=x.backend.dtype(name))
+
+
+def to_device(x: Tensor, device: Any) -> Tensor:
+    target = get_backend(device)
+    if target is x.backend:
+        return x
+    return apply(ToDevice, x, target=target)

@@ -1,0 +1,404 @@
+"""Tensor: an array on a backend, the gradient it received, and the op that made it.
+
+>>> import tinygrad_rnn as tg
+>>> w = tg.Tensor([[1.0, 2.0]], requires_grad=True)
+>>> loss = (w * w).sum()
+>>> loss.backward()
+>>> w.grad
+tensor([[2., 4.]])
+"""
+
+from __future__ import annotations
+
+import weakref
+from typing import Any
+
+from . import autograd, dtypes
+from .backend import Backend, format_array, get_backend, get_default_device
+
+
+class Tensor:
+    """An n-dimensional array that records the ops applied to it.
+
+    ``Tensor(data, requires_grad=False, dtype=None, device=None)``: ``data`` is
+    a number, a nested list, a NumPy array (its dtype is kept, so float64
+    stays float64) or an array of the target backend. Python floats become
+    the default dtype (float32).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "backend", "_node", "_slot", "__weakref__")
+    __array_ufunc__ = None  # NumPy defers to our operators: ndarray * Tensor is a Tensor
+    __hash__ = object.__hash__
+
+    def __init__(
+        self,
+        data: Any,
+        requires_grad: bool = False,
+        dtype: dtypes.DType | str | None = None,
+        device: str | Backend | None = None,
+    ):
+        if isinstance(data, Tensor):
+            backend = data.backend if device is None else get_backend(device)
+            data = data.data if backend is data.backend else data.backend.to_host(data.data)
+        else:
+            backend = get_backend(get_default_device() if device is None else device)
+        self.backend = backend
+        self.data = backend.asarray(data, dtypes.to_name(dtype), dtypes.get_default_dtype().name)
+        self.grad = None
+        self._node = None
+        self._slot = 0
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_()
+
+    @classmethod
+    def _make(cls, data: Any, backend: Backend, requires_grad: bool, node: Any, slot: int) -> Tensor:
+        t = object.__new__(Tensor)
+        t.data = data
+        t.backend = backend
+        t.grad = None
+        t.requires_grad = requires_grad
+        t._node = node
+        t._slot = slot
+        return t
+
+    @classmethod
+    def _wrap(cls, data: Any, backend: Backend) -> Tensor:
+        """A constant tensor around an existing array (no copy)."""
+        return cls._make(data, backend, False, None, 0)
+
+    # --- what it is -------------------------------------------------------
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self.data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        return self.shape if dim is None else self.shape[dim]
+
+    @property
+    def ndim(self) -> int:
+        return self.data.ndim
+
+    def dim(self) -> int:
+        return self.data.ndim
+
+    def numel(self) -> int:
+        n = 1
+        for s in self.data.shape:
+            n *= s
+        return n
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        return dtypes.BY_NAME[self.backend.dtype_name(self.data)]
+
+    @property
+    def device(self) -> str:
+        return self.backend.device
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._node is None
+
+    @property
+    def grad_fn(self) -> autograd.Function | None:
+        """The node that made this tensor (None for leaves and constants)."""
+        return self._node
+
+    def __len__(self) -> int:
+        if not self.data.ndim:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __repr__(self) -> str:
+        body = format_array(self.backend.to_host(self.data), "tensor(")
+        extras = []
+        if self.dtype.is_floating_point and self.dtype != dtypes.get_default_dtype():
+            extras.append(f"dtype={self.dtype!r}")
+        if self.device != "cpu":
+            extras.append(f"device='{self.device}'")
+        if self._node is not None:
+            extras.append(f"grad_fn=<{type(self._node).__name__}>")
+        elif self.requires_grad:
+            extras.append("requires_grad=True")
+        return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+    # --- leaving the graph, and the device --------------------------------
+    def numpy(self) -> Any:
+        """A NumPy copy of the data, from any device."""
+        return self.backend.to_host(self.data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype)
+
+    def tolist(self) -> Any:
+        return self.numpy().tolist()
+
+    def item(self) -> float | int | bool:
+        if self.numel() != 1:
+            raise ValueError(f"item: a Tensor with {self.numel()} elements cannot be converted to a Python number")
+        return self.numpy().reshape(()).item()
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self.numel()} elements is ambiguous")
+        return bool(self.item())
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (for truncated BPTT)."""
+        return Tensor._wrap(self.data, self.backend)
+
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        if requires_grad and not self.dtype.is_floating_point:
+            raise RuntimeError(f"requires_grad_: only floating point tensors can require gradients, got {self.dtype!r}")
+        if self._node is not None and not requires_grad:
+            raise RuntimeError("requires_grad_: cannot turn off requires_grad of a non-leaf tensor; use .detach()")
+        self.requires_grad = requires_grad
+        return self
+
+    def retain_grad(self) -> None:
+        """Keeps the gradient of this intermediate tensor in ``.grad`` after backward."""
+        if not self.requires_grad:
+            raise RuntimeError("retain_grad: can't retain_grad on a tensor that has requires_grad=False")
+        node = self._node
+        if node is None:
+            return  # leaves keep their gradient anyway
+        if node.retained is None:
+            node.retained = {}
+        node.retained[self._slot] = weakref.ref(self)
+
+    def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
+        """Accumulates d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
+
+        ``gradient`` weights a non-scalar output (it must have self's shape).
+        """
+        if not self.requires_grad:
+            raise RuntimeError(
+                "backward: element 0 of tensors does not require grad and does not have a grad_fn; "
+                "create the leaves with requires_grad=True"
+            )
+        if gradient is None:
+            if self.numel() != 1:
+                raise RuntimeError(
+                    f"backward: grad can be implicitly created only for scalar outputs, got shape "
+                    f"{self.shape}; pass gradient= of that shape"
+                )
+            grad = self.backend.xp.ones(self.data.shape, dtype=self.data.dtype)
+        else:
+            g = gradient if isinstance(gradient, Tensor) else Tensor(gradient, device=self.backend)
+            if g.shape != self.shape:
+                raise ValueError(f"backward: gradient has shape {g.shape}, expected {self.shape} (the tensor's shape)")
+            if g.backend is not self.backend:
+                raise RuntimeError(f"backward: gradient is on {g.device}, the tensor on {self.device}")
+            grad = g.data if g.data.dtype == self.data.dtype else self.backend.xp.astype(g.data, self.data.dtype)
+        autograd.run_backward(self, grad, retain_graph)
+
+    def zero_(self) -> Tensor:
+        self.data = self.backend.xp.zeros_like(self.data)
+        return self
+
+    def tag(self, name: str | None = None, role: str | None = None) -> Tensor:
+        """Names the op that made this tensor (e.g. ``"f_t"``, role ``"forget gate"``) for the graph.
+
+        >>> import tinygrad_rnn as tg
+        >>> f = tg.Tensor([0.0], requires_grad=True).sigmoid().tag("f_t", "forget gate")
+        >>> f.grad_fn.name, f.grad_fn.role
+        ('f_t', 'forget gate')
+        """
+        node = self._node
+        if node is not None:
+            node.name = name if name is not None else node.name
+            node.role = role if role is not None else node.role
+        return self
+
+    # --- operators --------------------------------------------------------
+    def __add__(self, other: Any) -> Tensor:
+        return ops.add(self, other)
+
+    def __radd__(self, other: Any) -> Tensor:
+        return ops.add(other, self)
+
+    def __sub__(self, other: Any) -> Tensor:
+        return ops.sub(self, other)
+
+    def __rsub__(self, other: Any) -> Tensor:
+        return ops.sub(other, self)
+
+    def __mul__(self, other: Any) -> Tensor:
+        return ops.mul(self, other)
+
+    def __rmul__(self, other: Any) -> Tensor:
+        return ops.mul(other, self)
+
+    def __truediv__(self, other: Any) -> Tensor:
+        return ops.div(self, other)
+
+    def __rtruediv__(self, other: Any) -> Tensor:
+        return ops.div(other, self)
+
+    def __pow__(self, other: Any) -> Tensor:
+        return ops.pow(self, other)
+
+    def __rpow__(self, other: Any) -> Tensor:
+        return ops.pow(other, self)
+
+    def __neg__(self) -> Tensor:
+        return ops.neg(self)
+
+    def __matmul__(self, other: Any) -> Tensor:
+        return ops.matmul(self, other)
+
+    def __rmatmul__(self, other: Any) -> Tensor:
+        return ops.matmul(other, self)
+
+    def __getitem__(self, key: Any) -> Tensor:
+        return ops.getitem(self, key)
+
+    def __iter__(self) -> Any:
+        return iter(ops.unbind(self, 0))
+
+    def __lt__(self, other: Any) -> Tensor:
+        return ops.compare(self, other, "less")
+
+    def __le__(self, other: Any) -> Tensor:
+        return ops.compare(self, other, "less_equal")
+
+    def __gt__(self, other: Any) -> Tensor:
+        return ops.compare(self, other, "greater")
+
+    def __ge__(self, other: Any) -> Tensor:
+        return ops.compare(self, other, "greater_equal")
+
+    def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return ops.compare(self, other, "equal")
+
+    def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        return ops.compare(self, other, "not_equal")
+
+    # --- methods named as in PyTorch (the functions live in ops/) --------
+    def matmul(self, other: Tensor) -> Tensor:
+        return ops.matmul(self, other)
+
+    def add(self, other: Any) -> Tensor:
+        return ops.add(self, other)
+
+    def sub(self, other: Any) -> Tensor:
+        return ops.sub(self, other)
+
+    def mul(self, other: Any) -> Tensor:
+        return ops.mul(self, other)
+
+    def div(self, other: Any) -> Tensor:
+        return ops.div(self, other)
+
+    def pow(self, exponent: Any) -> Tensor:
+        return ops.pow(self, exponent)
+
+    def neg(self) -> Tensor:
+        return ops.neg(self)
+
+    def sigmoid(self) -> Tensor:
+        return ops.sigmoid(self)
+
+    def tanh(self) -> Tensor:
+        return ops.tanh(self)
+
+    def relu(self) -> Tensor:
+        return ops.relu(self)
+
+    def exp(self) -> Tensor:
+        return ops.exp(self)
+
+    def log(self) -> Tensor:
+        return ops.log(self)
+
+    def sqrt(self) -> Tensor:
+        return ops.sqrt(self)
+
+    def abs(self) -> Tensor:
+        return ops.abs(self)
+
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:
+        return ops.clamp(self, min, max)
+
+    clip = clamp
+
+    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return ops.sum(self, dim, keepdim)
+
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        return ops.mean(self, dim, keepdim)
+
+    def max(self, dim: Any = None, keepdim: bool = False) -> Any:
+        return ops.max(self, dim, keepdim)
+
+    def argmax(self, dim: int | None = None, keepdim: bool = False) -> Tensor:
+        return ops.argmax(self, dim, keepdim)
+
+    def reshape(self, *shape: Any) -> Tensor:
+        return ops.reshape(self, *shape)
+
+    def view(self, *shape: Any) -> Tensor:
+        return ops.reshape(self, *shape)
+
+    def flatten(self, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+        return ops.flatten(self, start_dim, end_dim)
+
+    def transpose(self, dim0: int, dim1: int) -> Tensor:
+        return ops.transpose(self, dim0, dim1)
+
+    def permute(self, *dims: Any) -> Tensor:
+        return ops.permute(self, *dims)
+
+    @property
+    def T(self) -> Tensor:
+        return ops.permute(self, *reversed(range(self.ndim)))
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        return ops.unsqueeze(self, dim)
+
+    def squeeze(self, dim: int | None = None) -> Tensor:
+        return ops.squeeze(self, dim)
+
+    def expand(self, *sizes: Any) -> Tensor:
+        return ops.expand(self, *sizes)
+
+    def split(self, split_size_or_sections: Any, dim: int = 0) -> tuple[Tensor, ...]:
+        return ops.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
+        return ops.chunk(self, chunks, dim)
+
+    def unbind(self, dim: int = 0) -> tuple[Tensor, ...]:
+        return ops.unbind(self, dim)
+
+    def to(self, target: Any) -> Tensor:
+        """``.to("cuda")`` moves (differentiably); ``.to(tg.float64)`` casts."""
+        if isinstance(target, dtypes.DType) or target in dtypes.BY_NAME:
+            return ops.cast(self, target)
+        return ops.to_device(self, target)
+
+    def cpu(self) -> Tensor:
+        return ops.to_device(self, "cpu")
+
+    def cuda(self) -> Tensor:
+        return ops.to_device(self, "cuda")
+
+    def float(self) -> Tensor:
+        return ops.cast(self, dtypes.float32)
+
+    def double(self) -> Tensor:
+        return ops.cast(self, dtypes.float64)
+
+    def long(self) -> Tensor:
+        return ops.cast(self, dtypes.int64)
+
+
+from . import ops  # noqa: E402  (ops needs the Tensor class defined above)
