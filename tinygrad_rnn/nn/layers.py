@@ -1,0 +1,119 @@
+"""Linear, Embedding, Dropout and Sequential, with PyTorch's names, shapes and initialisation."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import functional as F
+from ..creation import randn
+from ..tensor import Tensor
+from .init import uniform_parameter
+from .module import Module, Parameter
+
+
+class Linear(Module):
+    """y = x Wᵀ + b, with W of shape (out_features, in_features).
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.nn.Linear(3, 2)(tg.zeros(5, 3)).shape
+    (5, 2)
+    """
+
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device: Any = None):
+        super().__init__()
+        self.in_features, self.out_features = in_features, out_features
+        bound = 1.0 / math.sqrt(in_features) if in_features else 0.0
+        self.weight = uniform_parameter((out_features, in_features), bound, device)
+        self.register_parameter("bias", uniform_parameter((out_features,), bound, device) if bias else None)
+
+    def forward(self, x: Tensor) -> Tensor:
+        if x.shape[-1:] != (self.in_features,):
+            raise ValueError(
+                f"Linear: input of shape {x.shape} does not fit in_features={self.in_features} "
+                f"(its last dimension must be {self.in_features})"
+            )
+        lead = x.shape[:-1]
+        flat = x.reshape(-1, self.in_features) if x.ndim != 2 else x
+        y = flat @ self.weight.T
+        if self.bias is not None:
+            y = y + self.bias
+        return y.reshape(*lead, self.out_features) if x.ndim != 2 else y
+
+    def extra_repr(self) -> str:
+        return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"
+
+
+class Embedding(Module):
+    """A lookup table: row ``i`` of ``weight`` (num_embeddings, embedding_dim) for index ``i``.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.nn.Embedding(10, 4)(tg.Tensor([[1, 2, 3]])).shape
+    (1, 3, 4)
+    """
+
+    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, device: Any = None):
+        super().__init__()
+        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
+        if padding_idx is not None and padding_idx < 0:
+            padding_idx += num_embeddings
+        self.padding_idx = padding_idx
+        self.weight = Parameter(randn(num_embeddings, embedding_dim, device=device))
+        if padding_idx is not None:
+            self.weight.data[padding_idx, ...] = 0.0
+
+    def forward(self, indices: Tensor) -> Tensor:
+        if not isinstance(indices, Tensor):
+            indices = Tensor(indices, device=self.weight.backend)
+        if indices.dtype.name != "int64":
+            raise TypeError(f"Embedding: expected int64 indices, got {indices.dtype!r}")
+        rows = self.weight[indices]
+        if self.padding_idx is not None:  # the padding row gets no gradient
+            rows = rows * (indices != self.padding_idx).to(rows.dtype).unsqueeze(-1)
+        return rows
+
+    def extra_repr(self) -> str:
+        pad = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
+        return f"{self.num_embeddings}, {self.embedding_dim}{pad}"
+
+
+class Dropout(Module):
+    """Zeroes elements with probability ``p`` in training mode; the identity in eval mode."""
+
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
+        self.p = p
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.dropout(x, self.p, self.training)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
+class Sequential(Module):
+    """Modules applied in order.
+
+    >>> import tinygrad_rnn as tg
+    >>> net = tg.nn.Sequential(tg.nn.Linear(3, 4), tg.nn.Linear(4, 1))
+    >>> net(tg.zeros(2, 3)).shape, len(net)
+    ((2, 1), 2)
+    """
+
+    def __init__(self, *modules: Module):
+        super().__init__()
+        for i, m in enumerate(modules):
+            setattr(self, str(i), m)
+
+    def forward(self, x: Any) -> Any:
+        for m in self._modules.values():
+            x = m(x)
+        return x
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __getitem__(self, index: int) -> Module:
+        return list(self._modules.values())[index]
