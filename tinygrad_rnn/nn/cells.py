@@ -90,9 +90,7 @@ class _CellBase(Module):
                 out.append(zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.backend))
                 continue
             if state.ndim != (2 if batched else 1):
-                raise ValueError(
-                    f"{name}: Expected {label} to be {2 if batched else 1}D, got {state.ndim}D instead"
-                )
+                raise ValueError(f"{name}: Expected {label} to be {2 if batched else 1}D, got {state.ndim}D instead")
             state = state if batched else state.unsqueeze(0)
             if state.shape[0] != x.shape[0]:
                 raise ValueError(f"Input batch size {x.shape[0]} doesn't match {label} batch size {state.shape[0]}")

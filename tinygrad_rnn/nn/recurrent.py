@@ -50,7 +50,9 @@ class _RecurrentBase(Module):
         if proj_size:
             raise ValueError(f"{name}: proj_size is not supported (got {proj_size}); use a Linear layer on the output")
         if not (isinstance(dropout, (int, float)) and 0 <= dropout <= 1) or isinstance(dropout, bool):
-            raise ValueError(f"dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got {dropout}")  # noqa: E501
+            raise ValueError(
+                f"dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got {dropout}"
+            )  # noqa: E501
         if hidden_size <= 0 or num_layers <= 0 or input_size <= 0:
             raise ValueError(
                 f"{name}: input_size, hidden_size and num_layers must be positive, "
@@ -86,8 +88,10 @@ class _RecurrentBase(Module):
     def _weights(self, layer: int, suffix: str) -> tuple:
         get = self._parameters.get
         return (
-            get(f"weight_ih_l{layer}{suffix}"), get(f"weight_hh_l{layer}{suffix}"),
-            get(f"bias_ih_l{layer}{suffix}"), get(f"bias_hh_l{layer}{suffix}"),
+            get(f"weight_ih_l{layer}{suffix}"),
+            get(f"weight_hh_l{layer}{suffix}"),
+            get(f"bias_ih_l{layer}{suffix}"),
+            get(f"bias_hh_l{layer}{suffix}"),
         )
 
     # --- checking input as PyTorch does ---------------------------------------------
@@ -221,9 +225,7 @@ class RNN(_RecurrentBase):
     ):
         if nonlinearity not in ("tanh", "relu"):
             raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
-        super().__init__(
-            input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device=device
-        )
+        super().__init__(input_size, hidden_size, num_layers, bias, batch_first, dropout, bidirectional, device=device)
         self.nonlinearity = nonlinearity
 
     def _step(self, x_proj: Tensor, h: Tensor, c: None, w_hh_t: Tensor, b_hh: Any) -> tuple:

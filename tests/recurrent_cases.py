@@ -1,0 +1,184 @@
+"""Shared by the PyTorch comparisons and the fixture script: one recurrent case, run in either library.
+
+A case is a layer or cell configuration, an input and maybe initial states.
+``run_ours`` and ``run_torch`` return the same dict: the outputs, the final
+states, and the gradients of a fixed loss with respect to the input, the
+initial states and every parameter (by PyTorch's names).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+import tinygrad_rnn as tg
+
+LAYERS = ("RNN_TANH", "RNN_RELU", "LSTM", "GRU")
+CELLS = ("RNNCell_TANH", "RNNCell_RELU", "LSTMCell", "GRUCell")
+INPUT, HIDDEN, LENGTH, BATCH = 3, 4, 5, 2
+
+
+@dataclass(frozen=True)
+class Case:
+    kind: str
+    num_layers: int = 1
+    bidirectional: bool = False
+    batch_first: bool = False
+    batched: bool = True
+    with_h0: bool = False
+
+    @property
+    def is_cell(self) -> bool:
+        return self.kind.endswith("Cell") or "Cell_" in self.kind
+
+    @property
+    def has_c(self) -> bool:
+        return self.kind.startswith("LSTM")
+
+    @property
+    def name(self) -> str:
+        return (
+            f"{self.kind}-l{self.num_layers}-{'bi' if self.bidirectional else 'uni'}-"
+            f"{'bf' if self.batch_first else 'tf'}-{'batched' if self.batched else 'unbatched'}-"
+            f"{'h0' if self.with_h0 else 'noh0'}"
+        )
+
+
+def layer_cases() -> list[Case]:
+    return [
+        Case(kind, layers, bi, bf, batched, h0)
+        for kind, layers, bi, bf, batched, h0 in itertools.product(
+            LAYERS, (1, 2, 3), (False, True), (False, True), (True, False), (False, True)
+        )
+        if batched or not bf  # batch_first means nothing without a batch
+    ]
+
+
+def cell_cases() -> list[Case]:
+    return [Case(kind, batched=b, with_h0=h) for kind in CELLS for b in (True, False) for h in (False, True)]
+
+
+def make_inputs(case: Case, seed: int) -> dict[str, np.ndarray]:
+    """Input and initial states (float64), and loss weights that make every output matter."""
+    rng = np.random.default_rng(seed)
+    d = 2 if case.bidirectional else 1
+    arrays: dict[str, np.ndarray] = {}
+    if case.is_cell:
+        shape = (BATCH, INPUT) if case.batched else (INPUT,)
+        state_shape = (BATCH, HIDDEN) if case.batched else (HIDDEN,)
+        out_shape = state_shape
+    else:
+        if not case.batched:
+            shape = (LENGTH, INPUT)
+        else:
+            shape = (BATCH, LENGTH, INPUT) if case.batch_first else (LENGTH, BATCH, INPUT)
+        state_shape = (case.num_layers * d, BATCH, HIDDEN) if case.batched else (case.num_layers * d, HIDDEN)
+        out_shape = shape[:-1] + (d * HIDDEN,)
+    arrays["x"] = rng.standard_normal(shape)
+    if case.with_h0:
+        arrays["h0"] = rng.standard_normal(state_shape) * 0.5
+        if case.has_c:
+            arrays["c0"] = rng.standard_normal(state_shape) * 0.5
+    arrays["w_out"] = rng.standard_normal(out_shape)
+    arrays["w_h"] = rng.standard_normal(state_shape)
+    if case.has_c:
+        arrays["w_c"] = rng.standard_normal(state_shape)
+    return arrays
+
+
+def _kind_args(case: Case) -> tuple[str, dict]:
+    kind, _, nonlinearity = case.kind.partition("_")
+    kwargs = {"nonlinearity": nonlinearity.lower()} if nonlinearity else {}
+    if not case.is_cell:
+        kwargs.update(num_layers=case.num_layers, bidirectional=case.bidirectional, batch_first=case.batch_first)
+    return kind, kwargs
+
+
+def build_ours(case: Case, weights: dict[str, np.ndarray], dtype: str) -> tg.nn.Module:
+    kind, kwargs = _kind_args(case)
+    previous = tg.get_default_dtype()
+    tg.set_default_dtype(dtype)
+    try:
+        module = getattr(tg.nn, kind)(INPUT, HIDDEN, **kwargs)
+    finally:
+        tg.set_default_dtype(previous)
+    module.load_state_dict({k: v.astype(dtype) for k, v in weights.items()})
+    return module
+
+
+def _loss(out, h, c, arrays, to_tensor):
+    loss = (out * to_tensor(arrays["w_out"])).sum() + (h * to_tensor(arrays["w_h"])).sum()
+    if c is not None:
+        loss = loss + (c * to_tensor(arrays["w_c"])).sum()
+    return loss
+
+
+def run_ours(case: Case, weights: dict[str, np.ndarray], arrays: dict[str, np.ndarray], dtype: str) -> dict:
+    module = build_ours(case, weights, dtype)
+    to_tensor = lambda a: tg.Tensor(a.astype(dtype))  # noqa: E731
+    x = tg.Tensor(arrays["x"].astype(dtype), requires_grad=True)
+    h0 = tg.Tensor(arrays["h0"].astype(dtype), requires_grad=True) if "h0" in arrays else None
+    c0 = tg.Tensor(arrays["c0"].astype(dtype), requires_grad=True) if "c0" in arrays else None
+    states = (h0, c0) if case.has_c and h0 is not None else h0
+    result = module(x, states)
+    if case.is_cell:
+        out, h, c = (result[0], result[0], result[1]) if case.has_c else (result, result, None)
+    else:
+        out, hidden = result
+        h, c = hidden if case.has_c else (hidden, None)
+    _loss(out, h, c, arrays, to_tensor).backward()
+    got = {"out": out.numpy(), "h": h.numpy(), "grad_x": x.grad.numpy()}
+    if c is not None:
+        got["c"] = c.numpy()
+    if h0 is not None:
+        got["grad_h0"] = h0.grad.numpy()
+    if c0 is not None:
+        got["grad_c0"] = c0.grad.numpy()
+    for name, p in module.named_parameters():
+        got[f"grad_{name}"] = p.grad.numpy()
+    return got
+
+
+def run_torch(case: Case, arrays: dict[str, np.ndarray], dtype: str, seed: int) -> tuple[dict, dict]:
+    """PyTorch's results, and the weights it drew (which ``run_ours`` then loads)."""
+    import torch
+
+    torch.manual_seed(seed)
+    torch_dtype = getattr(torch, dtype)
+    kind, kwargs = _kind_args(case)
+    module = getattr(torch.nn, kind)(INPUT, HIDDEN, **kwargs).to(torch_dtype)
+    to_tensor = lambda a: torch.tensor(a, dtype=torch_dtype)  # noqa: E731
+    x = to_tensor(arrays["x"]).requires_grad_()
+    h0 = to_tensor(arrays["h0"]).requires_grad_() if "h0" in arrays else None
+    c0 = to_tensor(arrays["c0"]).requires_grad_() if "c0" in arrays else None
+    states = (h0, c0) if case.has_c and h0 is not None else h0
+    result = module(x, states)
+    if case.is_cell:
+        out, h, c = (result[0], result[0], result[1]) if case.has_c else (result, result, None)
+    else:
+        out, hidden = result
+        h, c = hidden if case.has_c else (hidden, None)
+    _loss(out, h, c, arrays, to_tensor).backward()
+    got = {"out": out.detach().numpy(), "h": h.detach().numpy(), "grad_x": x.grad.numpy()}
+    if c is not None:
+        got["c"] = c.detach().numpy()
+    if h0 is not None:
+        got["grad_h0"] = h0.grad.numpy()
+    if c0 is not None:
+        got["grad_c0"] = c0.grad.numpy()
+    weights = {}
+    for name, p in module.named_parameters():
+        got[f"grad_{name}"] = p.grad.numpy()
+        weights[name] = p.detach().numpy().astype(np.float64)
+    return got, weights
+
+
+def assert_close(ours: dict, reference: dict, tol: float, label: str) -> None:
+    assert sorted(ours) == sorted(reference), f"{label}: different results {sorted(ours)} vs {sorted(reference)}"
+    for key, want in reference.items():
+        got = ours[key]
+        assert got.shape == want.shape, f"{label} {key}: shape {got.shape}, PyTorch {want.shape}"
+        err = float(np.max(np.abs(got.astype(np.float64) - want.astype(np.float64)) / (1 + np.abs(want))))
+        assert err <= tol, f"{label} {key}: max relative difference {err:.3g} > {tol}"
