@@ -8,13 +8,14 @@
 [0.235, 0.235]
 """
 
-from . import functional, nn
+from . import functional, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, scope
 from .backend import cuda_is_available, get_default_device, manual_seed, set_default_device
 from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from .dtypes import DType, float32, float64, get_default_dtype, int64, set_default_dtype
 from .dtypes import bool_ as bool  # noqa: A001 (PyTorch's name)
 from .gradcheck import GradcheckError, gradcheck
+from .io import load, save
 from .ops import (
     abs, argmax, cat, chunk, clamp, exp, expand, flatten, log, matmul, max, mean, permute, relu,
     reshape, sigmoid, split, sqrt, squeeze, stack, sum, tanh, transpose, unbind, unsqueeze, where,
@@ -26,7 +27,7 @@ __version__ = "0.1.0"
 __all__ = [
     "DType", "GradcheckError", "Tensor", "abs", "arange", "argmax", "bool", "cat", "chunk", "clamp",
     "cuda_is_available", "enable_grad", "exp", "expand", "flatten", "float32", "float64", "full",
-    "functional", "nn", "get_default_device", "get_default_dtype", "gradcheck", "int64", "is_grad_enabled",
+    "functional", "load", "nn", "optim", "save", "get_default_device", "get_default_dtype", "gradcheck", "int64", "is_grad_enabled",
     "log", "manual_seed", "matmul", "max", "mean", "no_grad", "ones", "ones_like", "permute", "rand",
     "randn", "relu", "reshape", "scope", "set_default_device", "set_default_dtype", "sigmoid", "split",
     "sqrt", "squeeze", "stack", "sum", "tanh", "tensor", "transpose", "unbind", "unsqueeze", "where",

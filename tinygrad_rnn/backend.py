@@ -141,7 +141,7 @@ class NumpyBackend(Backend):
         return array.copy()
 
     def sigmoid(self, x: Any) -> Any:
-        out = host.multiply(x, 0.5)
+        out = host.multiply(x, 0.5, out=host.empty_like(x))  # out=: an array even for 0-d x
         host.tanh(out, out=out)
         out *= 0.5
         out += 0.5

@@ -144,7 +144,8 @@ def cross_entropy(
     losses = -where(keep, logp[rows, picked], 0.0)
     if reduction == "none":
         return losses.reshape(target.shape)
-    kept = Tensor._wrap(input.backend.xp.astype(input.backend.xp.sum(keep.data), logp.data.dtype), input.backend)
+    xp = input.backend.xp
+    kept = Tensor._wrap(xp.sum(xp.astype(keep.data, logp.data.dtype)), input.backend)
     return _reduce("cross_entropy", losses, reduction, kept)
 
 

@@ -94,6 +94,8 @@ def getitem(x: Tensor, key: Any) -> Tensor:
             advanced = True
         else:
             raise TypeError(f"index: cannot index a tensor with {type(item).__name__} {item!r}")
+    if not advanced and Ellipsis not in parts:
+        parts.append(Ellipsis)  # the array API wants every axis named; NumPy pads implicitly
     parts = tuple(parts)
     try:
         return apply(Take if advanced else GetItem, x, key=parts)

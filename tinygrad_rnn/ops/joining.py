@@ -32,7 +32,7 @@ class Cat(Function):
         lead = (slice(None),) * self.axis
         start, grads = 0, []
         for end, needed in zip(self.bounds, self.needs):
-            grads.append(g[lead + (slice(start, end),)] if needed else None)
+            grads.append(g[lead + (slice(start, end), ...)] if needed else None)
             start = end
         return tuple(grads)
 
@@ -47,7 +47,7 @@ class Stack(Function):
 
     def backward(self, g: Any) -> tuple:
         lead = (slice(None),) * self.axis
-        return tuple(g[lead + (i,)] if needed else None for i, needed in enumerate(self.needs))
+        return tuple(g[lead + (i, ...)] if needed else None for i, needed in enumerate(self.needs))
 
 
 class Split(Function):
@@ -61,7 +61,7 @@ class Split(Function):
         return len(self.bounds)
 
     def _piece(self, axis: int, start: int, end: int) -> tuple:
-        return (slice(None),) * axis + (slice(start, end),)
+        return (slice(None),) * axis + (slice(start, end), ...)
 
     def forward(self, x: Any, axis: int, bounds: tuple) -> tuple:
         self.axis, self.bounds, self.in_shape = axis, bounds, x.shape
@@ -92,7 +92,7 @@ class Unbind(Function):
     def forward(self, x: Any, axis: int) -> tuple:
         self.axis, self.in_shape = axis, x.shape
         lead = (slice(None),) * axis
-        return tuple(x[lead + (i,)] for i in range(x.shape[axis]))
+        return tuple(x[lead + (i, ...)] for i in range(x.shape[axis]))
 
     def backward(self, *grads: Any) -> tuple:
         xp = self.xp
@@ -103,7 +103,7 @@ class Unbind(Function):
         lead = (slice(None),) * self.axis
         for i, g in enumerate(grads):
             if g is not None:
-                out[lead + (i,)] = g
+                out[lead + (i, ...)] = g
         return (out,)
 
 

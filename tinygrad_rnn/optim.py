@@ -1,0 +1,214 @@
+"""SGD, Adam and AdamW with PyTorch's update rules and defaults.
+
+>>> import tinygrad_rnn as tg
+>>> w = tg.nn.Parameter(tg.Tensor([1.0]))
+>>> opt = tg.optim.SGD([w], lr=0.1)
+>>> (w * w).sum().backward(); opt.step(); opt.zero_grad()
+>>> round(w.item(), 6)
+0.8
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Iterable
+
+from .tensor import Tensor
+
+
+class Optimizer:
+    """Parameter groups (dicts with ``params`` and settings) and per-parameter state."""
+
+    def __init__(self, params: Iterable[Any], defaults: dict[str, Any]):
+        self.defaults = defaults
+        params = list(params)
+        if not params:
+            raise ValueError(f"{type(self).__name__}: got an empty parameter list")
+        groups = params if isinstance(params[0], dict) else [{"params": params}]
+        self.param_groups: list[dict[str, Any]] = []
+        seen: set[int] = set()
+        for group in groups:
+            group = {**defaults, **group, "params": list(group["params"])}
+            for p in group["params"]:
+                if not isinstance(p, Tensor) or not p.is_leaf:
+                    raise TypeError(f"{type(self).__name__}: can only optimize leaf Tensors, got {type(p).__name__}")
+                if id(p) in seen:
+                    raise ValueError(f"{type(self).__name__}: a parameter appears in more than one group")
+                seen.add(id(p))
+            self.param_groups.append(group)
+        self.state: dict[int, dict[str, Any]] = {}
+
+    def _params(self) -> list[Tensor]:
+        return [p for g in self.param_groups for p in g["params"]]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self._params():
+            if set_to_none or p.grad is None:
+                p.grad = None
+            else:
+                p.grad.zero_()
+
+    def _state(self, index: int, p: Tensor) -> dict[str, Any]:
+        """The parameter's state, moved to its device if the parameter moved since."""
+        state = self.state.setdefault(index, {})
+        for key, value in state.items():
+            if isinstance(value, Tensor) and value.backend is not p.backend:
+                state[key] = Tensor._wrap(p.backend.from_host(value.backend.to_host(value.data)), p.backend)
+        return state
+
+    def step(self) -> None:
+        index = 0
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    if p.grad.backend is not p.backend:
+                        raise RuntimeError(
+                            f"{type(self).__name__}.step: parameter {index} is on {p.device} but its gradient on "
+                            f"{p.grad.device}; call model.zero_grad() after model.to(device)"
+                        )
+                    self._update(p, p.grad.data, self._state(index, p), group)
+                index += 1
+
+    def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    # --- checkpoints ---------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """State and settings, parameters referred to by position (as in PyTorch)."""
+        groups, start = [], 0
+        for group in self.param_groups:
+            n = len(group["params"])
+            groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": list(range(start, start + n))})
+            start += n
+        state = {str(i): dict(s) for i, s in self.state.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        groups = state_dict["param_groups"]
+        if [len(g["params"]) for g in groups] != [len(g["params"]) for g in self.param_groups]:
+            raise ValueError(
+                f"{type(self).__name__}.load_state_dict: the saved groups hold "
+                f"{[len(g['params']) for g in groups]} parameters, this optimizer's "
+                f"{[len(g['params']) for g in self.param_groups]}"
+            )
+        params = self._params()
+        for saved, group in zip(groups, self.param_groups):
+            group.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = {}
+        for key, values in state_dict["state"].items():
+            p = params[int(key)]
+            self.state[int(key)] = {k: _restore(v, p) for k, v in values.items()}
+
+
+def _restore(value: Any, like: Tensor) -> Any:
+    """A saved state entry back as a tensor on ``like``'s device, or as a Python number."""
+    if isinstance(value, Tensor):
+        value = value.numpy()
+    if getattr(value, "shape", ()) != ():
+        return Tensor(value, dtype=like.dtype, device=like.backend)
+    return value.item() if hasattr(value, "item") else value
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with optional momentum, dampening, Nesterov and weight decay (L2)."""
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        momentum: float = 0.0,
+        dampening: float = 0.0,
+        weight_decay: float = 0.0,
+        nesterov: bool = False,
+    ):
+        if lr < 0 or momentum < 0 or weight_decay < 0:
+            raise ValueError(f"SGD: lr, momentum and weight_decay must be >= 0, got {lr}, {momentum}, {weight_decay}")
+        if nesterov and (momentum <= 0 or dampening != 0):
+            raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
+        super().__init__(
+            params, {"lr": lr, "momentum": momentum, "dampening": dampening,
+                     "weight_decay": weight_decay, "nesterov": nesterov},
+        )
+
+    def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        if group["weight_decay"]:
+            g = g + group["weight_decay"] * p.data
+        momentum = group["momentum"]
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = Tensor._wrap(p.backend.xp.asarray(g, copy=True), p.backend)
+            else:
+                buf.data *= momentum
+                buf.data += (1.0 - group["dampening"]) * g
+            g = g + momentum * buf.data if group["nesterov"] else buf.data
+        p.data -= group["lr"] * g
+
+
+class Adam(Optimizer):
+    """Adam (Kingma & Ba, 2015); ``weight_decay`` adds L2 to the gradient, as torch.optim.Adam."""
+
+    decoupled = False
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0.0,
+        amsgrad: bool = False,
+    ):
+        if lr < 0 or eps < 0 or weight_decay < 0:
+            raise ValueError(f"{type(self).__name__}: lr, eps and weight_decay must be >= 0")
+        if not all(0.0 <= b < 1.0 for b in betas):
+            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
+        super().__init__(
+            params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad}
+        )
+
+    def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
+        xp = p.backend.xp
+        lr, (beta1, beta2), eps, wd = group["lr"], group["betas"], group["eps"], group["weight_decay"]
+        if wd and self.decoupled:
+            p.data *= 1.0 - lr * wd
+        elif wd:
+            g = g + wd * p.data
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = Tensor._wrap(xp.zeros_like(p.data), p.backend)
+            state["exp_avg_sq"] = Tensor._wrap(xp.zeros_like(p.data), p.backend)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = Tensor._wrap(xp.zeros_like(p.data), p.backend)
+        state["step"] += 1
+        step = state["step"]
+        m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+        m *= beta1
+        m += (1.0 - beta1) * g
+        v *= beta2
+        v += (1.0 - beta2) * (g * g)
+        if group["amsgrad"]:
+            v_max = state["max_exp_avg_sq"]
+            v_max.data = xp.maximum(v_max.data, v)
+            v = v_max.data
+        bias_correction1 = 1.0 - beta1**step
+        bias_correction2 = 1.0 - beta2**step
+        denom = xp.sqrt(v) / math.sqrt(bias_correction2) + eps
+        p.data -= (lr / bias_correction1) * (m / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (Loshchilov & Hutter, 2019); default weight_decay 0.01."""
+
+    decoupled = True
+
+    def __init__(
+        self,
+        params: Iterable[Any],
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+    ):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
