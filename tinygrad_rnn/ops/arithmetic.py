@@ -208,8 +208,15 @@ def mul(a: Any, b: Any) -> Tensor:
     return _binary(Mul, a, b)
 
 
+def _integral(x: Any) -> bool:
+    return not x.dtype.is_floating_point if isinstance(x, Tensor) else isinstance(x, int)
+
+
 def div(a: Any, b: Any) -> Tensor:
-    """a / b, broadcasting."""
+    """a / b, broadcasting; true division, so integers give the default float dtype (as in PyTorch)."""
+    if _integral(a) and _integral(b):
+        a = a.to(get_default_dtype()) if isinstance(a, Tensor) else a
+        b = b.to(get_default_dtype()) if isinstance(b, Tensor) else b
     return _binary(Div, a, b)
 
 

@@ -13,16 +13,20 @@ from .base import apply, as_tensor, unbroadcast
 class GetItem(Function):
     """Basic indexing (ints, slices, None, ...): the gradient is written back into zeros."""
 
-    __slots__ = ("key", "in_shape")
+    __slots__ = ("key", "in_shape", "view_shape")
     label = "[·]"
 
     def forward(self, x: Any, key: tuple) -> Any:
-        self.key, self.in_shape = key, x.shape
-        return x[key]
+        self.in_shape = x.shape
+        out = x[key]
+        # the array API allows no None (new axis) when assigning: backward writes through a key without them
+        self.key = tuple(k for k in key if k is not None)
+        self.view_shape = None if len(self.key) == len(key) else x[self.key].shape
+        return out
 
     def backward(self, g: Any) -> tuple:
         out = self.xp.zeros(self.in_shape, dtype=g.dtype)
-        out[self.key] = g
+        out[self.key] = g if self.view_shape is None else self.xp.reshape(g, self.view_shape)
         return (out,)
 
 

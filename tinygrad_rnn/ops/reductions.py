@@ -96,7 +96,7 @@ def _axes(op: str, x: Tensor, dim: Any) -> tuple:
     axes = tuple(normalize_dim(op, d, x.ndim) for d in dims)
     if len(set(axes)) != len(axes):
         raise ValueError(f"{op}: dim {dim} names an axis twice")
-    return axes
+    return axes if x.ndim else ()  # a 0-d tensor accepts dim 0 or -1, as in PyTorch, and has no axis to reduce
 
 
 def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A001 (PyTorch's name)
@@ -126,7 +126,10 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """
     if x.numel() == 0:
         raise ValueError(f"max: expected a non-empty tensor, got shape {x.shape}")
-    if isinstance(dim, int) and x.ndim > 0:
+    if isinstance(dim, int) and x.ndim == 0:  # PyTorch: the value itself, at index 0
+        values = apply(Max, x, axes=_axes("max", x, dim), keepdim=keepdim)
+        return MaxResult(values, Tensor._wrap(x.backend.xp.zeros((), dtype=x.backend.dtype("int64")), x.backend))
+    if isinstance(dim, int):
         axis = normalize_dim("max", dim, x.ndim)
         index = x.backend.xp.argmax(x.data, axis=axis, keepdims=True)
         values = apply(MaxAlongDim, x, axis=axis, keepdim=keepdim, index=index)
@@ -141,4 +144,6 @@ def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     if dim is None:
         return Tensor._wrap(xp.argmax(xp.reshape(x.data, (-1,))), x.backend)
     axis = normalize_dim("argmax", dim, x.ndim)
+    if x.ndim == 0:
+        return Tensor._wrap(xp.zeros((), dtype=x.backend.dtype("int64")), x.backend)
     return Tensor._wrap(xp.argmax(x.data, axis=axis, keepdims=keepdim), x.backend)
