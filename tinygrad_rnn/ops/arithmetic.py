@@ -155,7 +155,13 @@ def _check_matmul(a: Tensor, b: Tensor) -> None:
             f"{'only' if len(sb) == 1 else 'second-to-last'} dimension of the second"
         )
     if len(sa) > 2 or len(sb) > 2:
-        broadcast_shapes("matmul", sa[:-2], sb[:-2])
+        try:
+            broadcast_shapes("matmul", sa[:-2], sb[:-2])
+        except ValueError:
+            raise ValueError(
+                f"matmul: shapes {sa} and {sb} cannot be multiplied: their batch dimensions "
+                f"{sa[:-2]} and {sb[:-2]} cannot be broadcast together"
+            ) from None
     if a.dtype != b.dtype:
         raise TypeError(f"matmul: both arguments need the same dtype, got {a.dtype!r} and {b.dtype!r}")
 
@@ -172,7 +178,7 @@ def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
 def _binary(cls: type[Function], a: Any, b: Any) -> Tensor:
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
-            if a.data.dtype != b.data.dtype:
+            if a.dtype != b.dtype:  # by name: arrays of two backends have incomparable dtypes
                 a, b = _promote(a, b)
         elif isinstance(b, _SCALARS):
             if isinstance(b, float) and not a.dtype.is_floating_point:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .base import apply, as_tensor, unbroadcast
+from .base import apply, as_tensor, broadcast_shapes, unbroadcast
 
 
 class GetItem(Function):
@@ -111,6 +111,7 @@ def where(condition: Tensor, a: Any, b: Any) -> Tensor:
     """Elements of ``a`` where ``condition`` holds, else of ``b`` (broadcasting)."""
     if not isinstance(condition, Tensor) or condition.dtype.name != "bool":
         raise TypeError(f"where: condition must be a bool tensor, got {getattr(condition, 'dtype', type(condition))}")
+    broadcast_shapes("where", condition.shape, getattr(a, "shape", ()), getattr(b, "shape", ()))
     return apply(Where, condition, a, b)
 
 
