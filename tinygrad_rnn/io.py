@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
+import secrets
 import zipfile
 from typing import Any
 
@@ -25,19 +25,27 @@ from .backend import get_backend, host
 from .tensor import Tensor
 
 _STRUCTURE = "__tinygrad_rnn_structure__"
+_ARRAY_DTYPES = ("float32", "float64", "bool")  # and every integer type (loaded as int64)
 
 
 def _flatten(obj: Any, key: str, arrays: dict[str, Any]) -> Any:
     """The JSON-able tree of ``obj``, with every array moved to ``arrays`` under its path."""
-    if isinstance(obj, Tensor):
-        arrays[key] = obj.numpy()
-        return {"__array__": key}
-    if hasattr(obj, "__array__") and not isinstance(obj, (int, float, bool, str)):
-        arrays[key] = host.asarray(obj)
+    if isinstance(obj, host.generic):  # a NumPy scalar (np.int64(3), np.float32(0.5)): a plain number
+        obj = obj.item()
+    if isinstance(obj, Tensor) or (hasattr(obj, "__array__") and not isinstance(obj, (int, float, bool, str))):
+        array = obj.numpy() if isinstance(obj, Tensor) else host.asarray(obj)
+        if array.dtype.kind not in "iu" and array.dtype.name not in _ARRAY_DTYPES:
+            raise TypeError(
+                f"save: cannot store an array of dtype {array.dtype} at {key or 'the top'}; "
+                "use float32, float64, integers or bool"
+            )
+        if key in arrays or key == _STRUCTURE:
+            raise ValueError(f"save: two entries would be stored under the same name {key!r}; rename one")
+        arrays[key] = array
         return {"__array__": key}
     if isinstance(obj, dict):
         for k in obj:
-            if not isinstance(k, (str, int)):
+            if not isinstance(k, (str, int)) or isinstance(k, bool):
                 raise TypeError(f"save: dict keys must be str or int, got {type(k).__name__} at {key or 'the top'}")
         return {"__dict__": [[k, _flatten(v, f"{key}/{k}" if key else str(k), arrays)] for k, v in obj.items()]}
     if isinstance(obj, (list, tuple)):
@@ -45,8 +53,10 @@ def _flatten(obj: Any, key: str, arrays: dict[str, Any]) -> Any:
         return {"__list__": items, "tuple": isinstance(obj, tuple)}
     if obj is None or isinstance(obj, (bool, int, float, str)):
         return obj
-    raise TypeError(f"save: cannot store {type(obj).__name__} at {key or 'the top'}; use tensors, arrays, numbers, "
-                    "strings, lists and dicts")
+    raise TypeError(
+        f"save: cannot store {type(obj).__name__} at {key or 'the top'}; use tensors, arrays, numbers, "
+        "strings, lists and dicts"
+    )
 
 
 def _unflatten(tree: Any, arrays: Any, backend: Any) -> Any:
@@ -60,21 +70,42 @@ def _unflatten(tree: Any, arrays: Any, backend: Any) -> Any:
     return tree
 
 
+def _write_npz(f: Any, arrays: dict[str, Any]) -> None:
+    """The ``.npz`` layout of ``np.savez`` (one ``name.npy`` per array), for any names, never pickled."""
+    with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+        for name, array in arrays.items():
+            with archive.open(name + ".npy", mode="w", force_zip64=True) as member:
+                host.lib.format.write_array(member, array, allow_pickle=False)
+
+
+def _open_temporary(path: str) -> tuple[int, str]:
+    """A new file beside ``path`` (same folder, so the rename is atomic), with the usual permissions."""
+    folder, name = os.path.split(os.path.abspath(path))
+    for _ in range(100):
+        tmp = os.path.join(folder, f".{name}.tmp-{secrets.token_hex(6)}")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"save: could not create a temporary file beside {path}")
+
+
 def save(obj: dict[str, Any], path: str | os.PathLike) -> None:
-    """Writes a state dict (names → tensors, arrays, numbers, nested dicts) to ``path`` as .npz."""
+    """Writes a state dict (names → tensors, arrays, numbers, nested dicts) to ``path`` as .npz.
+
+    The file is written beside ``path`` under a temporary name, flushed to
+    disk and renamed over ``path``: a crash leaves the previous file intact.
+    """
     if not isinstance(obj, dict):
         raise TypeError(f"save: expected a dict (e.g. model.state_dict()), got {type(obj).__name__}")
     arrays: dict[str, Any] = {}
     tree = _flatten(obj, "", arrays)
-    if _STRUCTURE in arrays:
-        raise ValueError(f"save: the name {_STRUCTURE} is reserved")
     arrays[_STRUCTURE] = host.asarray(json.dumps(tree))
     path = os.fspath(path)
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-", suffix=".npz")
+    fd, tmp = _open_temporary(path)
     try:
         with os.fdopen(fd, "wb") as f:
-            host.savez(f, **arrays)
+            _write_npz(f, arrays)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -82,22 +113,47 @@ def save(obj: dict[str, Any], path: str | os.PathLike) -> None:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+    _sync_folder(os.path.dirname(os.path.abspath(path)))
+
+
+def _sync_folder(folder: str) -> None:
+    """Makes the rename itself durable where the OS allows it (POSIX)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def load(path: str | os.PathLike, map_location: Any = "cpu") -> dict[str, Any]:
     """Reads what ``save`` wrote (or any plain .npz of arrays) onto ``map_location``."""
     backend = get_backend(map_location)
     path = os.fspath(path)
+
+    def unreadable(why: str) -> ValueError:
+        return ValueError(
+            f"load: {path} is not a readable checkpoint (truncated, or not an .npz written by save): {why}"
+        )
+
     try:
-        with host.load(path, allow_pickle=False) as npz:
-            arrays = {name: npz[name] for name in npz.files}
+        npz = host.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:
-        raise ValueError(
-            f"load: {path} is not a readable checkpoint (truncated, or not an .npz written by save): {exc}"
-        ) from None
-    if _STRUCTURE not in arrays:
-        return {name: Tensor(a, device=backend) for name, a in arrays.items()}
-    tree = json.loads(str(arrays.pop(_STRUCTURE)))
-    return _unflatten(tree, arrays, backend)
+        raise unreadable(str(exc)) from None
+    if not hasattr(npz, "files"):  # a single .npy array
+        raise unreadable("it holds a single array (.npy), not a dict of named arrays (.npz)")
+    try:
+        with npz:
+            arrays = {name: npz[name] for name in npz.files}
+        if _STRUCTURE not in arrays:
+            return {name: Tensor(a, device=backend) for name, a in arrays.items()}
+        tree = json.loads(str(arrays.pop(_STRUCTURE)))
+        return _unflatten(tree, arrays, backend)
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError, TypeError) as exc:
+        raise unreadable(f"{type(exc).__name__}: {exc}") from None

@@ -11,7 +11,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from .tensor import Tensor
 
@@ -49,11 +50,12 @@ class Optimizer:
                 p.grad.zero_()
 
     def _state(self, index: int, p: Tensor) -> dict[str, Any]:
-        """The parameter's state, moved to its device if the parameter moved since."""
+        """The parameter's state, moved to its device and dtype if the parameter changed since."""
         state = self.state.setdefault(index, {})
         for key, value in state.items():
-            if isinstance(value, Tensor) and value.backend is not p.backend:
-                state[key] = Tensor._wrap(p.backend.from_host(value.backend.to_host(value.data)), p.backend)
+            if isinstance(value, Tensor) and (value.backend is not p.backend or value.dtype != p.dtype):
+                host = value.backend.to_host(value.data).astype(p.dtype.name)
+                state[key] = Tensor._wrap(p.backend.from_host(host), p.backend)
         return state
 
     def step(self) -> None:
@@ -78,9 +80,11 @@ class Optimizer:
         groups, start = [], 0
         for group in self.param_groups:
             n = len(group["params"])
-            groups.append({**{k: v for k, v in group.items() if k != "params"}, "params": list(range(start, start + n))})
+            groups.append(
+                {**{k: v for k, v in group.items() if k != "params"}, "params": list(range(start, start + n))}
+            )
             start += n
-        state = {str(i): dict(s) for i, s in self.state.items()}
+        state = {i: dict(s) for i, s in self.state.items()}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
@@ -97,16 +101,21 @@ class Optimizer:
         self.state = {}
         for key, values in state_dict["state"].items():
             p = params[int(key)]
-            self.state[int(key)] = {k: _restore(v, p) for k, v in values.items()}
+            self.state[int(key)] = {k: _restore(k, v, p) for k, v in values.items()}
 
 
-def _restore(value: Any, like: Tensor) -> Any:
-    """A saved state entry back as a tensor on ``like``'s device, or as a Python number."""
+def _restore(key: str, value: Any, like: Tensor) -> Any:
+    """A saved state entry back as a copy on ``like``'s device and dtype; ``step`` as a Python number.
+
+    Buffers keep their shape, 0-d ones included (the state of a scalar parameter).
+    """
+    if key == "step":
+        return value.item() if hasattr(value, "item") else value
     if isinstance(value, Tensor):
         value = value.numpy()
-    if getattr(value, "shape", ()) != ():
+    if hasattr(value, "__array__") or hasattr(value, "shape"):
         return Tensor(value, dtype=like.dtype, device=like.backend)
-    return value.item() if hasattr(value, "item") else value
+    return value
 
 
 class SGD(Optimizer):
@@ -126,8 +135,14 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
         super().__init__(
-            params, {"lr": lr, "momentum": momentum, "dampening": dampening,
-                     "weight_decay": weight_decay, "nesterov": nesterov},
+            params,
+            {
+                "lr": lr,
+                "momentum": momentum,
+                "dampening": dampening,
+                "weight_decay": weight_decay,
+                "nesterov": nesterov,
+            },
         )
 
     def _update(self, p: Tensor, g: Any, state: dict[str, Any], group: dict[str, Any]) -> None:
@@ -189,7 +204,7 @@ class Adam(Optimizer):
         v += (1.0 - beta2) * (g * g)
         if group["amsgrad"]:
             v_max = state["max_exp_avg_sq"]
-            v_max.data = xp.maximum(v_max.data, v)
+            v_max.data[...] = xp.maximum(v_max.data, v)  # in place: a 0-d array stays an array
             v = v_max.data
         bias_correction1 = 1.0 - beta1**step
         bias_correction2 = 1.0 - beta2**step

@@ -5,13 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from ..backend import get_backend, get_default_device
-from ..dtypes import get_default_dtype
+from ..dtypes import BY_NAME, get_default_dtype, to_name
 from ..tensor import Tensor
 from .module import Parameter
 
 
-def uniform_parameter(shape: tuple, bound: float, device: Any = None) -> Parameter:
-    """A Parameter drawn uniformly from (−bound, bound) with the seeded generator."""
+def uniform_parameter(shape: tuple, bound: float, device: Any = None, dtype: Any = None) -> Parameter:
+    """A Parameter drawn uniformly from (−bound, bound) with the seeded generator.
+
+    ``dtype`` defaults to the default float dtype (float32 unless changed).
+    """
     backend = get_backend(get_default_device() if device is None else device)
-    data = backend.uniform(shape, -bound, bound, get_default_dtype().name)
+    data = backend.uniform(shape, -bound, bound, _float_name(dtype))
     return Parameter(Tensor._wrap(data, backend))
+
+
+def _float_name(dtype: Any) -> str:
+    name = to_name(dtype) or get_default_dtype().name
+    if not BY_NAME[name].is_floating_point:
+        raise TypeError(f"parameters must have a floating point dtype, got {name}")
+    return name

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import math
+from collections import OrderedDict
+from collections.abc import Iterator
 from typing import Any
 
 from .. import functional as F
 from ..creation import randn
+from ..ops import where
 from ..tensor import Tensor
-from .init import uniform_parameter
+from .init import _float_name, uniform_parameter
 from .module import Module, Parameter
 
 
@@ -20,12 +23,12 @@ class Linear(Module):
     (5, 2)
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, device: Any = None):
+    def __init__(self, in_features: int, out_features: int, bias: bool = True, device: Any = None, dtype: Any = None):
         super().__init__()
         self.in_features, self.out_features = in_features, out_features
         bound = 1.0 / math.sqrt(in_features) if in_features else 0.0
-        self.weight = uniform_parameter((out_features, in_features), bound, device)
-        self.register_parameter("bias", uniform_parameter((out_features,), bound, device) if bias else None)
+        self.weight = uniform_parameter((out_features, in_features), bound, device, dtype)
+        self.register_parameter("bias", uniform_parameter((out_features,), bound, device, dtype) if bias else None)
 
     def forward(self, x: Tensor) -> Tensor:
         if x.shape[-1:] != (self.in_features,):
@@ -52,13 +55,25 @@ class Embedding(Module):
     (1, 3, 4)
     """
 
-    def __init__(self, num_embeddings: int, embedding_dim: int, padding_idx: int | None = None, device: Any = None):
+    def __init__(
+        self,
+        num_embeddings: int,
+        embedding_dim: int,
+        padding_idx: int | None = None,
+        device: Any = None,
+        dtype: Any = None,
+    ):
         super().__init__()
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        if padding_idx is not None and padding_idx < 0:
-            padding_idx += num_embeddings
+        if padding_idx is not None:
+            if not -num_embeddings <= padding_idx < num_embeddings:
+                raise ValueError(
+                    f"Embedding: padding_idx must be within num_embeddings ({num_embeddings}), got {padding_idx}"
+                )
+            if padding_idx < 0:
+                padding_idx += num_embeddings
         self.padding_idx = padding_idx
-        self.weight = Parameter(randn(num_embeddings, embedding_dim, device=device))
+        self.weight = Parameter(randn(num_embeddings, embedding_dim, dtype=_float_name(dtype), device=device))
         if padding_idx is not None:
             self.weight.data[padding_idx, ...] = 0.0
 
@@ -67,10 +82,22 @@ class Embedding(Module):
             indices = Tensor(indices, device=self.weight.backend)
         if indices.dtype.name != "int64":
             raise TypeError(f"Embedding: expected int64 indices, got {indices.dtype!r}")
+        self._check_range(indices)
         rows = self.weight[indices]
-        if self.padding_idx is not None:  # the padding row gets no gradient
-            rows = rows * (indices != self.padding_idx).to(rows.dtype).unsqueeze(-1)
+        if self.padding_idx is not None:  # the padding row reads as stored but gets no gradient
+            rows = where((indices != self.padding_idx).unsqueeze(-1), rows, rows.detach())
         return rows
+
+    def _check_range(self, indices: Tensor) -> None:
+        """Indices in [0, num_embeddings), as torch; skipped on GPUs, where it would wait for the device."""
+        if indices.device.startswith("cuda") or not indices.numel():
+            return
+        xp = indices.backend.xp
+        low, high = int(xp.min(indices.data)), int(xp.max(indices.data))
+        if low < 0 or high >= self.num_embeddings:
+            raise IndexError(
+                f"Embedding: index {low if low < 0 else high} is out of range for {self.num_embeddings} embeddings"
+            )
 
     def extra_repr(self) -> str:
         pad = f", padding_idx={self.padding_idx}" if self.padding_idx is not None else ""
@@ -102,9 +129,15 @@ class Sequential(Module):
     ((2, 1), 2)
     """
 
-    def __init__(self, *modules: Module):
+    def __init__(self, *modules: Module | OrderedDict[str, Module]):
         super().__init__()
+        if len(modules) == 1 and isinstance(modules[0], OrderedDict):
+            for name, m in modules[0].items():
+                setattr(self, name, m)
+            return
         for i, m in enumerate(modules):
+            if not isinstance(m, Module):
+                raise TypeError(f"Sequential: {type(m).__name__} is not a Module subclass")
             setattr(self, str(i), m)
 
     def forward(self, x: Any) -> Any:
@@ -115,5 +148,12 @@ class Sequential(Module):
     def __len__(self) -> int:
         return len(self._modules)
 
-    def __getitem__(self, index: int) -> Module:
-        return list(self._modules.values())[index]
+    def __iter__(self) -> Iterator[Module]:
+        return iter(self._modules.values())
+
+    def __getitem__(self, index: int | slice) -> Any:
+        """``net[0]``, ``net[-1]``; a slice gives a Sequential of those modules (names kept), as torch."""
+        items = list(self._modules.items())
+        if isinstance(index, slice):
+            return Sequential(OrderedDict(items[index]))
+        return items[index][1]

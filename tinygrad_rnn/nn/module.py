@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from ..backend import get_backend
+from ..dtypes import BY_NAME, DType, to_name
 from ..tensor import Tensor
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
@@ -58,14 +60,26 @@ class Module:
         params, modules = self.__dict__.get("_parameters"), self.__dict__.get("_modules")
         if params is None:
             raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
-        was_parameter = params.pop(name, False) is not False
-        modules.pop(name, None)
         if isinstance(value, Parameter):
+            self.__dict__.pop(name, None)
+            modules.pop(name, None)
             params[name] = value
         elif isinstance(value, Module):
+            self.__dict__.pop(name, None)
+            params.pop(name, None)
             modules[name] = value
-        elif value is None and was_parameter:
+        elif name in params:
+            if value is not None:  # silently dropping a parameter from training would hide the mistake
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as parameter '{name}' (nn.Parameter or None expected)"
+                )
             params[name] = None
+        elif name in modules:
+            if value is not None:
+                raise TypeError(
+                    f"cannot assign '{type(value).__name__}' as child module '{name}' (nn.Module or None expected)"
+                )
+            modules[name] = None
         else:
             object.__setattr__(self, name, value)
 
@@ -103,35 +117,55 @@ class Module:
 
     # --- walking the tree -------------------------------------------------------
     def named_children(self) -> Iterator[tuple[str, Module]]:
-        yield from self._modules.items()
+        seen: set[int] = set()
+        for name, m in self._modules.items():
+            if m is not None and id(m) not in seen:
+                seen.add(id(m))
+                yield name, m
 
     def children(self) -> Iterator[Module]:
         for _, m in self.named_children():
             yield m
 
-    def named_modules(self, prefix: str = "") -> Iterator[tuple[str, Module]]:
+    def named_modules(self, prefix: str = "", remove_duplicate: bool = True) -> Iterator[tuple[str, Module]]:
+        """This module and every submodule, depth first, each once (unless ``remove_duplicate=False``)."""
         stack = [(prefix, self)]
         seen: set[int] = set()
         while stack:
-            name, module = stack.pop(0)
-            if id(module) in seen:
-                continue
-            seen.add(id(module))
+            name, module = stack.pop()
+            if remove_duplicate:
+                if id(module) in seen:
+                    continue
+                seen.add(id(module))
             yield name, module
-            stack[:0] = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items()]
+            children = [(f"{name}.{n}" if name else n, m) for n, m in module._modules.items() if m is not None]
+            stack.extend(reversed(children))
 
     def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
-    def named_parameters(self, prefix: str = "", recurse: bool = True) -> Iterator[tuple[str, Parameter]]:
+    def named_parameters(
+        self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+    ) -> Iterator[tuple[str, Parameter]]:
+        """(name, parameter) pairs, as torch names them ("0.weight", "rnn.bias_hh_l0", ...).
+
+        A parameter shared by two modules (tied weights) comes once, under its
+        first name, unless ``remove_duplicate=False``.
+        """
         seen: set[int] = set()
-        modules = self.named_modules(prefix) if recurse else [(prefix, self)]
+        if recurse:
+            modules = self.named_modules(prefix, remove_duplicate=remove_duplicate)
+        else:
+            modules = iter([(prefix, self)])
         for module_name, module in modules:
             for name, p in module._parameters.items():
-                if p is None or id(p) in seen:
+                if p is None:
                     continue
-                seen.add(id(p))
+                if remove_duplicate:
+                    if id(p) in seen:
+                        continue
+                    seen.add(id(p))
                 yield (f"{module_name}.{name}" if module_name else name), p
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
@@ -140,6 +174,9 @@ class Module:
 
     # --- modes and gradients ----------------------------------------------------
     def train(self, mode: bool = True) -> Module:
+        """Sets ``training`` on this module and every submodule (dropout acts only in training)."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"train: training mode is expected to be boolean, got {mode!r}")
         for m in self.modules():
             object.__setattr__(m, "training", mode)
         return self
@@ -154,46 +191,72 @@ class Module:
             else:
                 p.grad.zero_()
 
-    def to(self, device: Any) -> Module:
-        """Moves every parameter (and its gradient) to ``device``, in place, as torch does."""
-        target = get_backend(device)
+    def to(self, device: Any = None, dtype: Any = None) -> Module:
+        """Moves every parameter (and its gradient) to a device or casts it to a float dtype, in place.
+
+        ``model.to("cuda")``, ``model.to(tg.float64)`` or ``model.to(device=..., dtype=...)``, as torch.
+        """
+        if dtype is None and (isinstance(device, DType) or device in BY_NAME):
+            device, dtype = None, device
+        target = None if device is None else get_backend(device)
+        name = to_name(dtype)
+        if name is not None and not BY_NAME[name].is_floating_point:
+            raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {name}")
         for p in self.parameters():
-            if p.backend is not target:
-                p.data = target.from_host(p.backend.to_host(p.data))
-                if p.grad is not None:
-                    p.grad = Tensor._wrap(target.from_host(p.backend.to_host(p.grad.data)), target)
-                p.backend = target
+            p.data = _convert(p.backend, p.data, target, name)
+            if p.grad is not None:
+                grad_backend = target or p.grad.backend
+                p.grad = Tensor._wrap(_convert(p.grad.backend, p.grad.data, target, name), grad_backend)
+            p.backend = target or p.backend
         return self
+
+    def double(self) -> Module:
+        """Casts every parameter to float64."""
+        return self.to(dtype="float64")
+
+    def float(self) -> Module:
+        """Casts every parameter to float32."""
+        return self.to(dtype="float32")
 
     # --- state dicts --------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, Tensor]:
-        """Name → tensor (detached, sharing memory), with PyTorch's names."""
-        return OrderedDict((name, p.detach()) for name, p in self.named_parameters())
+        """Name → tensor (detached, sharing memory), with PyTorch's names.
+
+        Tied parameters appear under each of their names, as in torch.
+        """
+        return OrderedDict((name, p.detach()) for name, p in self.named_parameters(remove_duplicate=False))
 
     def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copies values (Tensors or NumPy arrays) into the parameters of the same names.
 
         Mis-shaped values always fail; with ``strict``, missing or unexpected
-        names fail too. One error lists every problem by name.
+        names fail too. One error lists every problem by name, and nothing is
+        copied unless everything fits.
         """
-        own = dict(self.named_parameters())
+        own = dict(self.named_parameters(remove_duplicate=False))
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
         problems = []
+        if strict and missing:
+            problems.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+        if strict and unexpected:
+            problems.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
         for name, value in state_dict.items():
-            if name in own and tuple(value.shape) != own[name].shape:
+            if name not in own:
+                continue
+            shape = getattr(value, "shape", None)
+            if shape is None:
                 problems.append(
-                    f"size mismatch for {name}: copying a param with shape {tuple(value.shape)} from "
+                    f"While copying the parameter named {name}: expected a Tensor or an array, "
+                    f"got {type(value).__name__}."
+                )
+            elif tuple(shape) != own[name].shape:
+                problems.append(
+                    f"size mismatch for {name}: copying a param with shape {tuple(shape)} from "
                     f"checkpoint, the shape in current model is {own[name].shape}."
                 )
-        if strict and missing:
-            problems.insert(0, "Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
-        if strict and unexpected:
-            problems.insert(0, "Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
         if problems:
-            raise RuntimeError(
-                f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems)
-            )
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
         for name, value in state_dict.items():
             if name in own:
                 p = own[name]
@@ -206,8 +269,25 @@ class Module:
         return ""
 
     def __repr__(self) -> str:
-        lines = [f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
-        head = f"{type(self).__name__}({self.extra_repr()}"
+        """torch's layout: one line per child, indented, after the module's own settings."""
+        extra = self.extra_repr()
+        extra_lines = extra.split("\n") if extra else []
+        child_lines = [
+            f"({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items() if m is not None
+        ]
+        lines = extra_lines + child_lines
+        head = type(self).__name__ + "("
+        if len(extra_lines) == 1 and not child_lines:
+            return head + extra_lines[0] + ")"
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _convert(backend: Any, data: Any, target: Any, dtype: str | None) -> Any:
+    """``data`` copied to ``target`` (a backend, or None to stay) and cast to ``dtype`` (None to keep)."""
+    if target is not None and target is not backend:
+        data, backend = target.from_host(backend.to_host(data)), target
+    if dtype is not None and backend.dtype_name(data) != dtype:
+        data = backend.xp.astype(data, backend.dtype(dtype))
+    return data
