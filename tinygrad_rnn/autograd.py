@@ -126,8 +126,9 @@ class Function:
         return self.saved is RELEASED
 
     def __repr__(self) -> str:
-        where = "".join(f" {k}={v}" for k, v in self.scope.items())
-        return f"<{type(self).__name__} '{self.name or self.label}'{where}>"
+        # getattr: a function run without recording (under no_grad) has no scope or name
+        where = "".join(f" {k}={v}" for k, v in getattr(self, "scope", {}).items())
+        return f"<{type(self).__name__} '{getattr(self, 'name', None) or self.label}'{where}>"
 
 
 def _accumulate_leaf(tensor: Any, grad: Any) -> None:

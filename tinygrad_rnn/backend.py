@@ -138,7 +138,7 @@ class NumpyBackend(Backend):
         return isinstance(data, host.ndarray)
 
     def to_host(self, array: Any) -> host.ndarray:
-        return array.copy()
+        return host.array(array, copy=True)  # an ndarray also for NumPy's 0-d results, which are scalars
 
     def sigmoid(self, x: Any) -> Any:
         out = host.multiply(x, 0.5, out=host.empty_like(x))  # out=: an array even for 0-d x
