@@ -1,0 +1,128 @@
+"""Every demo runs in its --quick setting, as a user would run it, and writes outputs that make sense."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import tinygrad_rnn as tg
+
+pytest.importorskip("tqdm", reason="the demos show tqdm progress bars (pip install tqdm)")
+pytest.importorskip("matplotlib", reason="the demos draw with matplotlib (pip install matplotlib)")
+
+DEMOS = Path(__file__).resolve().parent.parent / "demos"
+OWNED = ("adding_problem", "char_lstm", "sine_wave", "gradcheck_tour")
+PRIMITIVES = (
+    "a + b", "a - b", "a * b", "a / b", "a ** 3", "a ** b", "neg", "matmul", "sigmoid", "tanh", "relu", "exp",
+    "log", "sqrt", "abs", "clamp(-0.5, 0.5)", "sum(dim=1)", "mean(dim=0)", "max()", "max(dim=1)", "reshape(3, 2)",
+    "transpose(0, 1)", "permute(2, 0, 1)", "unsqueeze(1)", "squeeze(1)", "expand(4, 3)", "a[:, 1:3]", "a[1]",
+    "a[[0, 2, 2]]", "cat(dim=1)", "stack(dim=0)", "split([1, 3], dim=1)", "chunk(2, dim=0)", "unbind(dim=1)",
+    "where(mask, a, b)", "softmax(dim=1)", "log_softmax(dim=1)", "cross_entropy", "mse_loss",
+)  # fmt: skip
+
+pytestmark = pytest.mark.slow
+
+
+def run(name: str, out: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    """``python demos/NAME.py --quick --out OUT ARGS`` in a fresh interpreter, as a user runs it."""
+    result = subprocess.run(
+        [sys.executable, str(DEMOS / f"{name}.py"), "--quick", "--out", str(out), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    if check and result.returncode != 0:
+        pytest.fail(f"{name}.py exited with {result.returncode}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}")
+    return result
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open() as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.mark.parametrize("name", OWNED)
+def test_help_names_the_shared_options(name: str) -> None:
+    result = subprocess.run([sys.executable, str(DEMOS / f"{name}.py"), "--help"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    for option in ("--device", "--seed", "--out", "--quick"):
+        assert option in result.stdout
+
+
+def test_adding_problem_trains_all_three_models(tmp_path: Path) -> None:
+    run("adding_problem", tmp_path)
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert [r["model"] for r in results["results"]] == ["tanh RNN", "LSTM", "GRU"]
+    assert results["baseline_mse"] == pytest.approx(1 / 6)
+    for r in results["results"]:
+        assert math.isfinite(r["final_test_mse"]) and 0 <= r["final_test_mse"] < 2
+        assert r["curve"][0][0] == 0 and r["curve"][-1][0] == results["settings"]["steps"]
+    table = read_csv(tmp_path / "results.csv")
+    assert [row["model"] for row in table] == ["tanh RNN", "LSTM", "GRU"]
+    curves = read_csv(tmp_path / "curves.csv")
+    assert {row["model"] for row in curves} == {"tanh RNN", "LSTM", "GRU"}
+    assert all(math.isfinite(float(row["test_mse"])) for row in curves)
+    assert (tmp_path / "adding_problem.png").stat().st_size > 0
+
+
+def test_adding_problem_rejects_an_unknown_model(tmp_path: Path) -> None:
+    result = run("adding_problem", tmp_path, "--models", "lstm,transformer", check=False)
+    assert result.returncode == 2 and "--models" in result.stderr
+
+
+def test_char_lstm_reports_bpc_and_resumes_from_its_checkpoint(tmp_path: Path) -> None:
+    first = run("char_lstm", tmp_path)
+    assert "Held-out bits per character" in first.stdout
+    history = read_csv(tmp_path / "history.csv")
+    assert [int(h["step"]) for h in history] == [20, 40]
+    bpc = [float(h["val_bpc"]) for h in history]
+    assert all(math.isfinite(b) and 0 < b < math.log2(72) + 1 for b in bpc)
+    assert "--- step 40" in (tmp_path / "samples.txt").read_text()
+    assert tg.load(tmp_path / "checkpoint.npz")["step"] == 40
+
+    second = run("char_lstm", tmp_path, "--resume")
+    assert "Resumed from" in second.stdout and "at step 40" in second.stdout
+    history = read_csv(tmp_path / "history.csv")
+    assert [int(h["step"]) for h in history] == [20, 40, 60]  # the old history goes on
+    assert float(history[0]["val_bpc"]) == pytest.approx(bpc[0])
+    assert tg.load(tmp_path / "checkpoint.npz")["step"] == 60
+    assert "--- step 60" in (tmp_path / "samples.txt").read_text()
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["final_val_bpc"] < results["uniform_bpc"]
+    assert (tmp_path / "bpc.png").stat().st_size > 0
+
+
+def test_char_lstm_resume_without_a_checkpoint_says_what_to_do(tmp_path: Path) -> None:
+    result = run("char_lstm", tmp_path, "--resume", check=False)
+    assert result.returncode == 2 and "train without --resume first" in result.stderr
+
+
+def test_sine_wave_beats_repeating_the_last_value(tmp_path: Path) -> None:
+    run("sine_wave", tmp_path)
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert all(math.isfinite(v) for v in results.values() if isinstance(v, float))
+    assert results["one_step_mse_vs_noisy"] < results["repeat_last_value_mse_vs_noisy"]
+    assert (tmp_path / "sine_wave.png").stat().st_size > 0
+
+
+def test_gradcheck_tour_passes_every_primitive_and_catches_the_bug(tmp_path: Path) -> None:
+    result = run("gradcheck_tour", tmp_path)
+    rows = {r["op"]: r for r in read_csv(tmp_path / "gradcheck.csv")}
+    for op in PRIMITIVES:
+        assert rows[op]["result"] == "PASS", rows[op]
+        assert float(rows[op]["max_abs_error"]) < 1e-6
+    assert rows["wrong square (a bug)"]["result"] == "FAIL"
+    assert "39 of 39 primitives pass" in result.stdout
+
+
+@pytest.mark.skipif(tg.cuda_is_available(), reason="a GPU is here, so --device cuda runs")
+def test_device_cuda_without_a_gpu_is_a_clear_error(tmp_path: Path) -> None:
+    result = run("gradcheck_tour", tmp_path, "--device", "cuda", check=False)
+    assert result.returncode == 2
+    assert "CuPy" in result.stderr and "Traceback" not in result.stderr
