@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 from collections import OrderedDict
 
@@ -80,6 +81,29 @@ def test_assigning_a_plain_tensor_to_a_parameter_name_is_an_error():
     net = Net()
     with pytest.raises(TypeError, match="head"):
         net.head = "a string"
+
+
+def test_register_parameter_add_module_apply_and_requires_grad():
+    m = nn.Module()
+    m.register_parameter("w", nn.Parameter(tg.ones(2)))
+    m.register_parameter("b", None)
+    m.add_module("0", nn.Linear(2, 2))
+    assert [n for n, _ in m.named_parameters()] == ["w", "0.weight", "0.bias"]
+    assert m.b is None and getattr(m, "0") is m._modules["0"]
+    with pytest.raises(TypeError, match="Parameter"):
+        m.register_parameter("x", tg.ones(2))
+    with pytest.raises(KeyError):
+        m.register_parameter("a.b", nn.Parameter(tg.ones(1)))
+    with pytest.raises(TypeError, match="Module"):
+        m.add_module("y", tg.ones(1))
+    seen = []
+    assert Net().apply(lambda mod: seen.append(type(mod).__name__)).training
+    assert seen == ["Linear", "Dropout", "Block", "Linear", "Net"]  # children first, as torch
+    net = Net()
+    net.block.requires_grad_(False)
+    assert [n for n, p in net.named_parameters() if p.requires_grad] == ["head.weight"]
+    net(tg.randn(2, 3)).sum().backward()
+    assert net.block.proj.weight.grad is None and net.head.weight.grad is not None
 
 
 def test_assigning_before_super_init_is_a_clear_error():
@@ -307,6 +331,28 @@ def test_to_dtype_casts_parameters_and_gradients():
         lin.to(tg.int64)
     with pytest.raises(ValueError, match="device"):
         lin.to("tpu")
+
+
+def test_deepcopy_gives_an_independent_model_on_the_same_device():
+    net = Net()
+    net(tg.randn(2, 3)).sum().backward()
+    twin = copy.deepcopy(net)
+    assert type(twin) is Net and twin is not net and twin.block.proj is not net.block.proj
+    for (name, a), (_, b) in zip(net.named_parameters(), twin.named_parameters()):
+        assert a is not b and isinstance(b, nn.Parameter) and b.requires_grad, name
+        assert b.backend is a.backend, name
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+        np.testing.assert_array_equal(a.grad.numpy(), b.grad.numpy())
+    twin.head.weight.data *= 0.0
+    assert np.any(net.head.weight.numpy())
+    net.eval(), twin.eval()
+    twin.load_state_dict(net.state_dict())
+    x = tg.randn(4, 3)
+    np.testing.assert_array_equal(twin(x).numpy(), net(x).numpy())
+    tied = nn.Sequential(nn.Linear(2, 2), nn.Linear(2, 2))
+    tied[1].weight = tied[0].weight
+    tied_copy = copy.deepcopy(tied)
+    assert tied_copy[1].weight is tied_copy[0].weight  # sharing is kept
 
 
 # --- Linear --------------------------------------------------------------------------

@@ -124,16 +124,19 @@ REFERENCE_CASES = {
 
 
 @pytest.mark.parametrize("case", list(REFERENCE_CASES))
-def test_updates_match_the_documented_pseudocode(case):
+def test_updates_match_the_documented_pseudocode(case, device):
+    """On every backend (the ``device`` fixture: cpu, array_api_strict, cuda where present)."""
     make, reference = REFERENCE_CASES[case]
     arrays = _initial_arrays()
-    params = _our_params(arrays)
+    params = [tg.nn.Parameter(tg.Tensor(a.copy(), device=device)) for a in arrays]
     opt = make(params)
     expected = reference(arrays)
     for t in range(STEPS):
-        _set_grads(params, _gradients([p.numpy() for p in params], t))
+        for p, g in zip(params, _gradients([p.numpy() for p in params], t)):
+            p.grad = None if g is None else tg.Tensor(g, device=device)
         opt.step()
         for i, p in enumerate(params):
+            assert p.device == tg.Tensor(0.0, device=device).device
             _close(p.numpy(), expected[t][i], f"{case}: parameter {i} after step {t + 1}")
 
 
@@ -289,12 +292,27 @@ def test_invalid_arguments_raise_value_error(make):
         make([tg.nn.Parameter(tg.ones(2))])
 
 
+def test_add_param_group():
+    a, b = tg.nn.Parameter(tg.ones(2, dtype=tg.float64)), tg.nn.Parameter(tg.ones(2, dtype=tg.float64))
+    opt = tg.optim.SGD([a], lr=0.1, momentum=0.5)
+    opt.add_param_group({"params": b, "lr": 0.01})  # a single tensor is wrapped in a list
+    assert [g["lr"] for g in opt.param_groups] == [0.1, 0.01]
+    assert opt.param_groups[1]["momentum"] == 0.5 and opt.param_groups[1]["params"] == [b]
+    a.grad, b.grad = tg.ones(2, dtype=tg.float64), tg.ones(2, dtype=tg.float64)
+    opt.step()
+    assert b.tolist() == pytest.approx([0.99, 0.99], abs=1e-15)
+    with pytest.raises(ValueError, match="more than one"):
+        opt.add_param_group({"params": [a]})
+
+
 def test_only_leaf_tensors_can_be_optimized():
     w = tg.nn.Parameter(tg.ones(2))
     with pytest.raises((TypeError, ValueError)):
         tg.optim.SGD([w * 2.0], lr=0.1)
     with pytest.raises((TypeError, ValueError)):
         tg.optim.SGD([np.ones(2)], lr=0.1)
+    with pytest.raises(TypeError, match="iterable"):  # not its rows, one by one
+        tg.optim.SGD(w, lr=0.1)
 
 
 def test_optimizer_follows_the_model_to_another_device():
@@ -348,6 +366,15 @@ def test_clip_grad_norm_infinity_norm_and_missing_grads():
     assert c.grad is None
     assert a.grad.tolist() == pytest.approx([0.5, -3.0], abs=1e-6)
     assert clip_grad_norm_([c], 1.0).item() == 0.0
+
+
+@pytest.mark.parametrize("kwargs", [{"max_norm": -1.0}, {"max_norm": 1.0, "norm_type": 0}, {"max_norm": float("nan")}])
+def test_clip_grad_norm_invalid_arguments(kwargs):
+    p = tg.nn.Parameter(tg.zeros(2))
+    p.grad = tg.Tensor([1.0, 2.0])
+    with pytest.raises(ValueError):
+        clip_grad_norm_([p], **kwargs)
+    assert p.grad.tolist() == [1.0, 2.0]
 
 
 def test_clip_grad_norm_error_if_nonfinite():
@@ -418,7 +445,9 @@ def test_matches_torch_step_by_step(case):
         opt.step()
         topt.step()
         for i, (p, q) in enumerate(zip(ours, theirs)):
-            assert p.dtype == tg.float64
+            assert p.dtype == tg.float64 and isinstance(p.data, np.ndarray)
+            for value in opt.state.get(i, {}).values():  # buffers stay arrays, 0-d ones too
+                assert isinstance(value, (int, float)) or isinstance(value.data, np.ndarray)
             _close(p.numpy(), q.detach().numpy(), f"{case}: parameter {i} after step {t + 1}")
 
 
@@ -518,7 +547,8 @@ def test_clip_grad_norm_matches_torch(norm_type, max_norm):
     theirs.append(torch.zeros(3, dtype=torch.float64, requires_grad=True))
     norm = clip_grad_norm_(ours, max_norm, norm_type=norm_type)
     tnorm = torch.nn.utils.clip_grad_norm_(theirs, max_norm, norm_type=norm_type)
-    assert isinstance(norm, tg.Tensor) and norm.shape == ()
+    assert isinstance(norm, tg.Tensor) and norm.shape == () and norm.dtype == tg.float64
+    assert isinstance(norm.data, np.ndarray)  # an array, not a NumPy scalar
     assert norm.item() == pytest.approx(tnorm.item(), rel=TOL, abs=TOL)
     for p, q, g in zip(ours, theirs, grads):
         _close(p.grad.numpy(), q.grad.numpy(), "clipped gradient")

@@ -22,22 +22,34 @@ class Optimizer:
 
     def __init__(self, params: Iterable[Any], defaults: dict[str, Any]):
         self.defaults = defaults
+        if isinstance(params, Tensor):
+            raise TypeError(
+                f"{type(self).__name__}: params should be an iterable of Tensors or dicts, got a Tensor; "
+                "pass [tensor] or model.parameters()"
+            )
         params = list(params)
         if not params:
             raise ValueError(f"{type(self).__name__}: got an empty parameter list")
-        groups = params if isinstance(params[0], dict) else [{"params": params}]
         self.param_groups: list[dict[str, Any]] = []
-        seen: set[int] = set()
-        for group in groups:
-            group = {**defaults, **group, "params": list(group["params"])}
-            for p in group["params"]:
-                if not isinstance(p, Tensor) or not p.is_leaf:
-                    raise TypeError(f"{type(self).__name__}: can only optimize leaf Tensors, got {type(p).__name__}")
-                if id(p) in seen:
-                    raise ValueError(f"{type(self).__name__}: a parameter appears in more than one group")
-                seen.add(id(p))
-            self.param_groups.append(group)
         self.state: dict[int, dict[str, Any]] = {}
+        for group in params if isinstance(params[0], dict) else [{"params": params}]:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: dict[str, Any]) -> None:
+        """Adds a group of parameters with its own settings (the others from the defaults), as torch."""
+        if not isinstance(group, dict):
+            raise TypeError(f"{type(self).__name__}: a param group must be a dict, got {type(group).__name__}")
+        params = group["params"]
+        params = [params] if isinstance(params, Tensor) else list(params)
+        seen = {id(p) for p in self._params()}
+        for p in params:
+            if not isinstance(p, Tensor) or not p.is_leaf:
+                what = "a non-leaf Tensor" if isinstance(p, Tensor) else type(p).__name__
+                raise TypeError(f"{type(self).__name__}: can only optimize leaf Tensors, got {what}")
+            if id(p) in seen:
+                raise ValueError(f"{type(self).__name__}: some parameters appear in more than one parameter group")
+            seen.add(id(p))
+        self.param_groups.append({**self.defaults, **group, "params": params})
 
     def _params(self) -> list[Tensor]:
         return [p for g in self.param_groups for p in g["params"]]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from collections import OrderedDict, namedtuple
 from collections.abc import Iterator
 from typing import Any
@@ -101,12 +102,42 @@ class Module:
 
     def register_parameter(self, name: str, param: Parameter | None) -> None:
         """Adds a parameter; ``None`` keeps the name listed as absent (e.g. ``bias=False``)."""
+        _check_name("parameter", name)
+        if param is not None and not isinstance(param, Parameter):
+            raise TypeError(
+                f"cannot assign '{type(param).__name__}' object to parameter '{name}' (nn.Parameter or None required)"
+            )
         self._parameters.pop(name, None)
         if param is None:
             self.__dict__.pop(name, None)
+            self._modules.pop(name, None)
             self._parameters[name] = None
         else:
             setattr(self, name, param)
+
+    def add_module(self, name: str, module: Module | None) -> None:
+        """Adds a submodule under ``name`` (names that are not identifiers too, e.g. ``"0"``)."""
+        _check_name("module", name)
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"add_module: {type(module).__name__} is not a Module subclass")
+        self._parameters.pop(name, None)
+        self.__dict__.pop(name, None)
+        self._modules[name] = module
+
+    register_module = add_module
+
+    def apply(self, fn: Any) -> Module:
+        """Calls ``fn`` on every submodule, then on this module (e.g. a custom initialisation)."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """Turns gradients on or off for every parameter (freezing a part of a model)."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
 
     # --- calling ------------------------------------------------------------
     def forward(self, *args: Any, **kwargs: Any) -> Any:
@@ -218,6 +249,20 @@ class Module:
         """Casts every parameter to float32."""
         return self.to(dtype="float32")
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Module:
+        """``copy.deepcopy(model)`` (keeping the best model so far): new arrays, the same backends."""
+        for m in self.modules():
+            for value in [*m._parameters.values(), *m.__dict__.values()]:
+                if isinstance(value, Tensor):
+                    for t in (value, value.grad):
+                        if t is not None:
+                            memo.setdefault(id(t.backend), t.backend)  # a backend is a singleton per device
+        new = object.__new__(type(self))
+        memo[id(self)] = new
+        for key, value in self.__dict__.items():
+            object.__setattr__(new, key, copy.deepcopy(value, memo))
+        return new
+
     # --- state dicts --------------------------------------------------------------
     def state_dict(self) -> OrderedDict[str, Tensor]:
         """Name → tensor (detached, sharing memory), with PyTorch's names.
@@ -282,6 +327,13 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _check_name(kind: str, name: Any) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"{kind} name should be a string, got {type(name).__name__}")
+    if not name or "." in name:
+        raise KeyError(f'{kind} name can\'t be empty or contain ".", got: {name!r}')
 
 
 def _convert(backend: Any, data: Any, target: Any, dtype: str | None) -> Any:

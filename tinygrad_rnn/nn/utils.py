@@ -21,12 +21,16 @@ def clip_grad_norm_(
     >>> tg.nn.utils.clip_grad_norm_([p], 1.0).item(), [round(v, 4) for v in p.grad.tolist()]
     (5.0, [0.6, 0.8])
     """
+    norm_type = float(norm_type)
+    if not norm_type > 0:
+        raise ValueError(f"clip_grad_norm_: norm_type must be positive (e.g. 2.0 or float('inf')), got {norm_type}")
+    if not max_norm >= 0:
+        raise ValueError(f"clip_grad_norm_: max_norm must be >= 0, got {max_norm}")
     params = [parameters] if isinstance(parameters, Tensor) else list(parameters)
     grads = [p.grad for p in params if p.grad is not None]
     if not grads:
         return Tensor(0.0)
     xp = grads[0].backend.xp
-    norm_type = float(norm_type)
     if norm_type == float("inf"):
         total = xp.max(xp.stack([xp.max(xp.abs(g.data)) for g in grads]))
     else:
@@ -40,4 +44,4 @@ def clip_grad_norm_(
     scale = xp.clip(max_norm / (total + 1e-6), None, 1.0)
     for g in grads:
         g.data *= xp.astype(scale, g.data.dtype)
-    return Tensor._wrap(total, grads[0].backend)
+    return Tensor._wrap(xp.asarray(total), grads[0].backend)  # NumPy gives a scalar; keep an array
