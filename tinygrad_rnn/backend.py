@@ -48,6 +48,13 @@ class Backend:
     def __repr__(self) -> str:
         return f"<{self.name} backend on {self.device}>"
 
+    def __reduce__(self) -> tuple:
+        # one backend per device: pickling and copying a tensor refer to it, never clone it
+        return (get_backend, (self.device,))
+
+    def __deepcopy__(self, memo: dict) -> Backend:
+        return self
+
     # --- dtypes -----------------------------------------------------------
     def dtype(self, name: str) -> Any:
         return self._dtypes[name]
