@@ -1,0 +1,163 @@
+"""``python -m benchmarks``: the whole suite in one process; tables on stdout, JSON with ``--json``.
+
+Progress goes to stderr, so ``python -m benchmarks > table.txt`` keeps the table clean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any
+
+from . import environment, memory, overhead, report, scaling, suite
+from .torch_systems import load_torch, torch_status
+from .workloads import CELLS, CONFIGS
+
+SECTIONS = ("inference", "overhead", "scaling", "memory")
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks",
+        description="Times tinygrad_rnn's RNN/LSTM/GRU training step against PyTorch and a NumPy floor.",
+    )
+    parser.add_argument("--cell", choices=[*CELLS, "all"], default="all")
+    parser.add_argument(
+        "--config",
+        choices=["small", "medium", "large", "xl", "all"],
+        default=None,
+        help="all = small, medium, large (and xl with --device cuda); default all, or small with --quick",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP/torch threads (default 1)")
+    parser.add_argument("--json", metavar="FILE", help="also write the whole report as JSON")
+    parser.add_argument("--quick", action="store_true", help="a smoke run in seconds: few reps, small configs")
+    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument("--reps", type=int, help="timed rounds per system (default depends on the config)")
+    parser.add_argument("--skip", default="", help=f"comma-separated sections to leave out: {', '.join(SECTIONS)}")
+    parser.add_argument("--no-torch", action="store_true", help="leave torch out even where it is installed")
+    parser.add_argument("--profile", action="store_true", help="also cProfile tinygrad_rnn's step per cell/config")
+    args = parser.parse_args(argv)
+    unknown = {s for s in args.skip.split(",") if s} - set(SECTIONS)
+    if unknown:
+        parser.error(f"--skip: unknown section(s) {', '.join(sorted(unknown))}; expected {', '.join(SECTIONS)}")
+    if args.threads < 1:
+        parser.error("--threads must be at least 1")
+    return args
+
+
+def selected(args: argparse.Namespace) -> tuple[list[str], list[str]]:
+    cells = list(CELLS) if args.cell == "all" else [args.cell]
+    config = args.config or ("small" if args.quick else "all")
+    if config == "all":
+        configs = ["small", "medium", "large"] + (["xl"] if args.device == "cuda" else [])
+    else:
+        configs = [config]
+    return cells, configs
+
+
+def progress(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.device == "cuda":
+        problem = environment.cuda_problem()
+        if problem:
+            print(
+                f"python -m benchmarks --device cuda: {problem}. The GPU columns need CuPy and an NVIDIA GPU: "
+                "pip install 'tinygrad_rnn[cuda12]' or 'tinygrad_rnn[cuda13]' (see docs/backends.md), "
+                "or run with --device cpu.",
+                file=sys.stderr,
+            )
+            return 2
+    torch = load_torch(disabled=args.no_torch)
+    limiter = environment.pin_threads(args.threads, torch)  # noqa: F841 (the limits hold while it lives)
+    skip = set(filter(None, args.skip.split(",")))
+    started = time.perf_counter()
+
+    meta = environment.describe(args.threads, args.device, torch)
+    result: dict[str, Any] = {"meta": meta, "args": vars(args)}
+    print("\n".join(environment.header_lines(meta)))
+    if torch is None:
+        print(f"torch columns: {torch_status()}")
+
+    sections: dict[str, float] = {}
+    result["meta"]["section_s"] = sections
+    mark = time.perf_counter()
+
+    def done(name: str) -> None:
+        nonlocal mark
+        now = time.perf_counter()
+        sections[name] = round(now - mark, 2)
+        mark = now
+
+    cells, configs = selected(args)
+    rows = []
+    for config_name in configs:
+        for cell in cells:
+            config = CONFIGS[config_name]
+            reps = args.reps or (3 if args.quick else suite.REPS[config_name])
+            progress(f"[{cell} {config_name}] {config.describe()}: {reps} interleaved rounds")
+            rows.append(suite.measure(cell, config, args.device, torch, reps, inference="inference" not in skip))
+    result["training"] = rows
+    print("\ntraining step: forward over T, loss = sum of all h_t, backward; float32; median ms per step")
+    print("(every system checked against the floor first: loss and weight gradients agree; ours stays float32)")
+    print(report.timing_table(rows, "systems"))
+    if "inference" not in skip:
+        print("\nno_grad inference: forward over T; median ms")
+        print(report.timing_table(rows, "inference"))
+    done("training")
+
+    if "overhead" not in skip:
+        progress("[overhead] elementwise op on 2x2 tensors")
+        n, reps = (1000, 3) if args.quick else (20000, 7)
+        result["overhead"] = overhead.measure(torch, args.device, n=n, reps=reps)
+        print(f"\nper-op overhead: a * b on 2x2 tensors, µs per op (median of {reps} interleaved rounds of {n})")
+        print(report.overhead_table(result["overhead"]))
+        done("overhead")
+
+    if "scaling" not in skip:
+        config_name, lengths = ("tiny", scaling.QUICK_LENGTHS) if args.quick else ("medium", scaling.FULL_LENGTHS)
+        progress(f"[scaling] lstm {config_name}, T = {', '.join(map(str, lengths))}")
+        result["scaling"] = scaling.measure("lstm", config_name, lengths, args.device)
+        print(f"\nscaling in T: lstm, {CONFIGS[config_name].describe().split(' T=')[0]}, one step, median ms")
+        print(report.scaling_table(result["scaling"]))
+        done("scaling")
+
+    if "memory" not in skip:
+        config_name, length = ("small", 100) if args.quick else ("medium", 1000)
+        progress(f"[memory] lstm {config_name} at T={length}, one fresh subprocess per system")
+        result["memory"] = memory.measure("lstm", config_name, length, args.device, args.threads, torch is not None)
+        print(f"\npeak memory of one training step: lstm {config_name} at T={length}, each system in a fresh process")
+        print(report.memory_table(result["memory"]))
+        done("memory")
+
+    if args.profile:
+        from . import profiling
+
+        result["profile"] = []
+        for config_name in configs:
+            for cell in cells:
+                progress(f"[profile] {cell} {config_name}")
+                profiled = profiling.profile_step(cell, config_name, steps=1 if args.quick else 3, device=args.device)
+                result["profile"].append(profiled)
+                print(f"\ncProfile of tinygrad_rnn's training step: {cell} {config_name}")
+                print(profiled["text"])
+        done("profile")
+
+    end_load = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
+    result["meta"]["load_average_end"] = end_load
+    result["meta"]["wall_s"] = time.perf_counter() - started
+    if end_load:
+        print(f"\nload average at the end: {' '.join(f'{v:.2f}' for v in end_load)}; {result['meta']['wall_s']:.0f} s")
+    if args.json:
+        report.write_json(args.json, result)
+        print(f"JSON written to {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
