@@ -259,3 +259,30 @@ def test_zero_and_detach_share_nothing_unexpected(device: str) -> None:
     assert x.grad.tolist() == [0.0, 0.0]
     x.sum().backward()  # accumulates onto the zeroed gradient
     assert x.grad.tolist() == [1.0, 1.0]
+
+
+# --- integer and bool tensors ------------------------------------------------------------------
+
+
+def test_sum_of_a_bool_tensor_counts(device: str) -> None:
+    """``(pred == target).sum()``: bools sum to an int64 count, as in PyTorch."""
+    hits = tg.Tensor([1.0, -1.0, 2.0], device=device) > 0
+    assert hits.sum().item() == 2 and hits.sum().dtype == tg.int64
+    assert tg.Tensor([[True, False], [True, True]], device=device).sum(dim=1).tolist() == [1, 2]
+    assert hits.float().mean().item() == pytest.approx(2 / 3)
+
+
+def test_clamp_of_integer_tensors(device: str) -> None:
+    """Integer bounds keep int64; a float bound gives a float result, as in PyTorch."""
+    x = tg.Tensor([1, 5, -3], device=device)
+    y = x.clamp(0, 3)
+    assert y.dtype == tg.int64 and y.tolist() == [1, 3, 0]
+    z = x.clamp(min=0.5)
+    assert z.dtype == tg.float32 and z.tolist() == [1.0, 5.0, 0.5]
+
+
+def test_iterating_over_a_0d_tensor_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="0-d"):
+        list(tg.Tensor(1.0))
+    with pytest.raises(IndexError, match="unbind"):
+        tg.Tensor(1.0).unbind()

@@ -262,6 +262,8 @@ class Tensor:
         return ops.getitem(self, key)
 
     def __iter__(self) -> Any:
+        if not self.ndim:
+            raise TypeError("iteration over a 0-d tensor")
         return iter(ops.unbind(self, 0))
 
     def __lt__(self, other: Any) -> Tensor:

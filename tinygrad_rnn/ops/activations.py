@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..autograd import Function
+from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 from .base import apply
 
@@ -103,7 +104,7 @@ class Clamp(Function):
     __slots__ = ("bounds",)
     label = "clamp"
 
-    def forward(self, x: Any, low: float | None, high: float | None) -> Any:
+    def forward(self, x: Any, low: float | int | None, high: float | int | None) -> Any:
         self.saved = x
         self.bounds = (low, high)
         return self.xp.clip(x, low, high)
@@ -175,6 +176,11 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
         raise ValueError(f"clamp: min ({min}) is larger than max ({max})")
     if not isinstance(x, Tensor):
         raise TypeError(f"clamp: expected a Tensor, got {type(x).__name__}")
-    low = None if min is None else float(min)
-    high = None if max is None else float(max)
+    # integer tensors with integer bounds stay integers; a float bound makes the result float (as in PyTorch)
+    integral = not x.dtype.is_floating_point and all(isinstance(v, int) for v in (min, max) if v is not None)
+    if not x.dtype.is_floating_point and not integral:
+        x = x.to(get_default_dtype())
+    bound = int if integral else float
+    low = None if min is None else bound(min)
+    high = None if max is None else bound(max)
     return apply(Clamp, x, low=low, high=high)

@@ -202,6 +202,8 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices along ``dim``, without it: ``x.unbind(0)`` gives the time steps of (T, N, H)."""
     axis = normalize_dim("unbind", dim, x.ndim)
+    if x.ndim == 0:
+        raise IndexError("unbind: a 0-d tensor has no dimension to unbind")
     if x.shape[axis] == 0:
         return ()
     return apply(Unbind, x, axis=axis)

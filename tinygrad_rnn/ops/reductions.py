@@ -106,6 +106,8 @@ def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
     >>> tg.Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0).tolist()
     [4.0, 6.0]
     """
+    if x.dtype.name == "bool":  # counts, as in PyTorch; the array API sums numbers only
+        x = x.long()
     return apply(Sum, x, axes=_axes("sum", x, dim), keepdim=keepdim)
 
 
