@@ -20,7 +20,8 @@ is gone.
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 RELEASED = object()  # what a node's ``saved`` becomes once backward has freed it
 
@@ -105,8 +106,17 @@ class Function:
     """
 
     __slots__ = (
-        "backend", "inputs", "needs", "saved", "out_grads", "scope",
-        "name", "role", "shapes", "retained", "__weakref__",
+        "backend",
+        "inputs",
+        "needs",
+        "saved",
+        "out_grads",
+        "scope",
+        "name",
+        "role",
+        "shapes",
+        "retained",
+        "__weakref__",
     )
     label = "op"
     n_outputs = 1
@@ -165,16 +175,16 @@ def topological_order(root: Function) -> list[Function]:
 
 def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
     """Pushes ``gradient`` (an array shaped like ``root``) back through the graph."""
-    node = root._node
-    if node is None:
+    start = root._node
+    if start is None:
         _accumulate_leaf(root, gradient)
         return
-    if node.released:
-        raise_released(node)
-    node.out_grads = [None] * node.n_outputs
-    node.out_grads[root._slot] = gradient
+    if start.released:
+        raise_released(start)
+    start.out_grads = [None] * start.n_outputs
+    start.out_grads[root._slot] = gradient
     hooks = state.edge_hooks
-    for node in reversed(topological_order(node)):
+    for node in reversed(topological_order(start)):
         grads = node.out_grads
         if grads is None:
             continue

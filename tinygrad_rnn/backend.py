@@ -63,9 +63,7 @@ class Backend:
         try:
             return self._names[array.dtype]
         except KeyError:
-            raise TypeError(
-                f"unsupported dtype {array.dtype}; expected one of {', '.join(DTYPE_NAMES)}"
-            ) from None
+            raise TypeError(f"unsupported dtype {array.dtype}; expected one of {', '.join(DTYPE_NAMES)}") from None
 
     # --- making arrays and moving them ------------------------------------
     def from_host(self, array: host.ndarray) -> Any:
@@ -246,7 +244,9 @@ class CupyBackend(Backend):
             import cupy
             import cupyx
         except ImportError as exc:
-            raise RuntimeError(f'device "cuda:{index}" needs CuPy, which is not installed: {CUPY_INSTALL_HINT}') from exc
+            raise RuntimeError(
+                f'device "cuda:{index}" needs CuPy, which is not installed: {CUPY_INSTALL_HINT}'
+            ) from exc
         try:
             count = cupy.cuda.runtime.getDeviceCount()
         except Exception as exc:  # CuPy present, driver or GPU missing

@@ -106,9 +106,7 @@ def _reduce(op: str, losses: Tensor, reduction: str, count: Any = None) -> Tenso
     raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
 
-def cross_entropy(
-    input: Tensor, target: Tensor, ignore_index: int = -100, reduction: str = "mean"
-) -> Tensor:
+def cross_entropy(input: Tensor, target: Tensor, ignore_index: int = -100, reduction: str = "mean") -> Tensor:
     """−log softmax(input)[target] with class-index targets, as torch's ``F.cross_entropy``.
 
     ``input`` is (N, C), (N, C, d1, ...) or (C,); ``target`` holds int64 class

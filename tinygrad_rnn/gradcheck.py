@@ -8,7 +8,8 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from .autograd import no_grad
 from .backend import host
@@ -82,9 +83,7 @@ def gradcheck(
         raise ValueError("gradcheck: no input has requires_grad=True, so there is nothing to check")
     for i in wrt:
         if inputs[i].dtype.name != "float64":
-            raise TypeError(
-                f"gradcheck: input {i} is {inputs[i].dtype!r}; finite differences need float64 inputs"
-            )
+            raise TypeError(f"gradcheck: input {i} is {inputs[i].dtype!r}; finite differences need float64 inputs")
     analytic, sizes = _analytical(fn, inputs, wrt)
     for i, a in zip(wrt, analytic):
         n = _numerical(fn, inputs, i, eps, sizes)

@@ -69,9 +69,7 @@ def unbroadcast(xp: Any, grad: Any, shape: tuple) -> Any:
     if grad.shape == shape:
         return grad
     extra = grad.ndim - len(shape)
-    axes = tuple(range(extra)) + tuple(
-        i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1
-    )
+    axes = tuple(range(extra)) + tuple(i + extra for i, n in enumerate(shape) if n == 1 and grad.shape[i + extra] != 1)
     if axes:
         grad = xp.sum(grad, axis=axes)
     return xp.reshape(grad, shape)

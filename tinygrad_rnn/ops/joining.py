@@ -6,7 +6,8 @@ every piece's gradient into one buffer instead of a zero array per piece.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from ..autograd import Function
 from ..tensor import Tensor
@@ -118,9 +119,8 @@ def _check_same(op: str, tensors: Sequence[Tensor], skip_axis: int | None) -> No
     for t in tensors[1:]:
         if t.dtype != first.dtype:
             raise TypeError(f"{op}: expected tensors of one dtype, got {', '.join(repr(u.dtype) for u in tensors)}")
-        same = (
-            t.ndim == first.ndim
-            and all(i == skip_axis or a == b for i, (a, b) in enumerate(zip(t.shape, first.shape)))
+        same = t.ndim == first.ndim and all(
+            i == skip_axis or a == b for i, (a, b) in enumerate(zip(t.shape, first.shape))
         )
         if not same:
             rule = "match except in dimension " + str(skip_axis) if skip_axis is not None else "be equal"

@@ -166,8 +166,7 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
         raise ValueError(f"expand: the number of sizes {sizes} must be at least the number of dimensions of {x.shape}")
     lead = len(sizes) - x.ndim
     shape = tuple(
-        old if new == -1 and i >= lead else new
-        for i, (new, old) in enumerate(zip(sizes, (None,) * lead + x.shape))
+        old if new == -1 and i >= lead else new for i, (new, old) in enumerate(zip(sizes, (None,) * lead + x.shape))
     )
     for i, old in enumerate(x.shape):
         if old != 1 and shape[lead + i] != old:
