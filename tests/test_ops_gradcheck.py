@@ -506,3 +506,14 @@ def test_lstm_step_composition(device: str) -> None:
         return o.sigmoid() * c.tanh(), c
 
     check(step, x, h0, c0, w, b)
+
+
+def test_device_moves(device: str) -> None:
+    """``.to(device)`` is an op of the graph: the gradient moves back to the source device."""
+    from conftest import device_skip_reason
+
+    others = [d for d in ("cpu", "array_api_strict") if d != device and device_skip_reason(d) is None]
+    x = leaf(values(5, (2, 3)), device)
+    for other in others:
+        check(lambda x, other=other: x.to(other).tanh() * 2.0, x)
+        check(lambda x, other=other: (x.to(other) * 3.0).to(device).sigmoid(), x)
