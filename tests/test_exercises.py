@@ -67,8 +67,17 @@ def test_every_exercise_has_a_checked_solution():
 
 
 def test_solution_functions_exist(solutions):
-    for name in ("lstm_step", "colah_weights", "gru_step", "Softsign", "softsign",
-                 "lstm_step_backward", "state_gradients", "rnn_with", "lstm_with"):
+    for name in (
+        "lstm_step",
+        "colah_weights",
+        "gru_step",
+        "Softsign",
+        "softsign",
+        "lstm_step_backward",
+        "state_gradients",
+        "rnn_with",
+        "lstm_with",
+    ):
         assert name in solutions, f"docs/exercises.md no longer defines {name}"
 
 
@@ -122,8 +131,8 @@ def test_exercise2_colah_weights_are_the_forget_input_candidate_output_blocks(so
     W = np.concatenate([cell.weight_hh.numpy(), cell.weight_ih.numpy()], axis=1)
     b = cell.bias_ih.numpy() + cell.bias_hh.numpy()
     for k, (Wk, bk) in enumerate([(W_i, b_i), (W_f, b_f), (W_C, b_C), (W_o, b_o)]):  # PyTorch order i, f, g, o
-        np.testing.assert_array_equal(Wk.numpy(), W[3 * k:3 * k + 3])
-        np.testing.assert_allclose(bk.numpy(), b[3 * k:3 * k + 3], rtol=1e-6)
+        np.testing.assert_array_equal(Wk.numpy(), W[3 * k : 3 * k + 3])
+        np.testing.assert_allclose(bk.numpy(), b[3 * k : 3 * k + 3], rtol=1e-6)
 
 
 # --- Exercise 3: the GRU, PyTorch's form and Cho et al.'s ---------------------------------------
@@ -307,8 +316,19 @@ def test_korean_and_english_pages_link_to_each_other(english, korean):
     assert (ko_path.parent / en_link).resolve() == en_path.resolve()
 
 
-@pytest.mark.parametrize("page", ["index.md", "recurrent.md", "concepts/rnn-lstm-gru.md", "exercises.md", "api.md",
-                                  "backends.md", "ko/index.md", "ko/concepts/rnn-lstm-gru.md"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "index.md",
+        "recurrent.md",
+        "concepts/rnn-lstm-gru.md",
+        "exercises.md",
+        "api.md",
+        "backends.md",
+        "ko/index.md",
+        "ko/concepts/rnn-lstm-gru.md",
+    ],
+)
 def test_relative_links_point_at_files_that_are_or_will_be_there(page):
     """Links to other pages resolve inside docs/ (pages still being written are allowed by name)."""
     pending = {"autograd.md", "visualization.md", "benchmarks.md", "demos.md"}
@@ -324,8 +344,19 @@ def _github_anchor(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
-@pytest.mark.parametrize("page", ["index.md", "recurrent.md", "concepts/rnn-lstm-gru.md", "exercises.md", "api.md",
-                                  "backends.md", "ko/index.md", "ko/concepts/rnn-lstm-gru.md"])
+@pytest.mark.parametrize(
+    "page",
+    [
+        "index.md",
+        "recurrent.md",
+        "concepts/rnn-lstm-gru.md",
+        "exercises.md",
+        "api.md",
+        "backends.md",
+        "ko/index.md",
+        "ko/concepts/rnn-lstm-gru.md",
+    ],
+)
 def test_anchors_name_existing_headings(page):
     source = DOCS / page
     for target, anchor in re.findall(r"\]\(([^)#:]*)#([^)]+)\)", source.read_text(encoding="utf-8")):
