@@ -1,0 +1,183 @@
+"""Cell detail: one box per cell step, the carry path along the top, the hidden path along the bottom.
+
+Each box is an HTML table with ports: ``top`` (c_t for the LSTM, h_t for the
+GRU's z_t ⊙ h_{t−1} route), ``mid`` (the cell and its step) and ``bot`` (h_t).
+Edges between steps leave and enter through those ports, so the carry path is
+a straight line along the tops whatever dot decides. Each step's slice of the
+input projection hangs under its box. Long sequences wrap into rows of
+``wrap`` steps, aligned in columns; a row ends in a stub naming the next
+step and the next row starts with a stub naming the state it receives.
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from typing import Any
+
+from ..autograd import Function
+from .picture import CELL_NAMES, Picture, pretty_symbol, step_number
+from .labels import subscripted
+from .record import source_key
+from .style import ROLE_COLOURS
+from .walk import Edge, Place
+
+Drawn = tuple[str, str, dict]
+
+
+class Grid:
+    """Row and column of every step: steps in time order, ``wrap`` to a row, lanes one under another."""
+
+    def __init__(self, p: Picture, wrap: int | None):
+        self.cell: dict[Place, tuple[int, int]] = {}
+        row0 = 0
+        for lane in p.lanes:
+            steps = sorted((w for w in p.steps if w[1:3] == lane), key=lambda w: w[3])
+            width = wrap or max(len(steps), 1)
+            for k, where in enumerate(steps):
+                self.cell[where] = (row0 + k // width, k % width)
+            row0 += -(-len(steps) // width) if steps else 0
+
+    def row(self, where: Place) -> int:
+        return self.cell[where][0]
+
+
+def draw_cells(p: Picture, g: Any, wrap: int | None = None) -> None:
+    """Writes ``p`` into ``g`` at cell detail."""
+    grid = Grid(p, wrap)
+    under: dict[str, list[str]] = defaultdict(list)  # box -> the stubs hanging under it
+    groups: dict[tuple, list[Edge]] = defaultdict(list)
+    for e in p.graph.edges:
+        src, head = p.unit(e.source), p.unit((e.head, 0))
+        if src != head:
+            kind = "carry" if id(e.head) in p.belt else "main"
+            groups[(source_key(e.source), head, kind)].append(e)
+    edges: list[Drawn] = []
+    for (_, _, kind), members in groups.items():
+        edges += _edges(p, g, grid, under, members, kind)
+    for where, nodes in p.steps.items():
+        _cell_box(p, g, where, nodes)
+    for where, nodes in p.loops.items():
+        _loop_box(p, g, where, nodes)
+    for node in p.outside:
+        p.op_node(g, node)
+    for leaf in p.graph.leaves:
+        p.leaf_node(g, leaf)
+    for tail, head, attrs in edges:
+        g.edge(tail, head, **attrs)
+    for where in p.loops:  # the work before the loop goes left of the first step
+        first = [w for w, (row, col) in grid.cell.items() if w[1:3] == where[1:3] and col == 0]
+        if first:
+            g.edge(p.unit_id(where), p.unit_id(min(first, key=grid.row)), style="invis")
+    _columns(p, g, grid, under)
+
+
+def _columns(p: Picture, g: Any, grid: Grid, under: dict[str, list[str]]) -> None:
+    """Each column in one rank, ordered top to bottom: box, its stubs, the next row's box, ...
+
+    Within a rank dot puts an edge's tail above its head, so invisible edges chain them.
+    """
+    columns: dict[int, list[tuple[int, str]]] = defaultdict(list)
+    for where, (row, col) in grid.cell.items():
+        columns[col].append((row, p.unit_id(where)))
+    for members in columns.values():
+        members.sort()
+        with g.subgraph() as rank:
+            rank.attr(rank="same")
+            chain = []
+            for _, box in members:
+                chain += [box, *under[box]]
+            for name in chain:
+                rank.node(name)
+            for upper, lower in zip(chain, chain[1:]):
+                if lower not in under.get(upper, []):
+                    rank.edge(upper, lower, style="invis")
+
+
+def _edges(
+    p: Picture, g: Any, grid: Grid, under: dict[str, list[str]], members: list[Edge], kind: str
+) -> list[Drawn]:
+    e = members[0]
+    src_unit, head_unit = p.unit(e.source), p.unit((e.head, 0))
+    norm = p.edge_norm(e) if len(members) == 1 else (p.grads.into(e.source, e.head) if p.grads else None)
+    route = p.route(e)
+    if route == "stub-in" and (type(e.source) is not tuple or id(e.source[0]) in p.weights_only):
+        return []  # weights shared by all steps: drawn once, with their total gradient
+    attrs = p.edge_style(norm, carry=kind == "carry")
+    tail, head = p.unit_id(src_unit), p.unit_id(head_unit)
+    if route == "stub-in":
+        where = p.where[id(e.head)]
+        text = p.source_name(e.source, step_number(where))
+        note = attrs.pop("label", None)  # in the stub, not on the short edge: dot bends labelled edges in a rank
+        stub = p.stub(g, text, "this step's slice, computed before the loop", note)
+        under[head].append(stub)
+        port = "bot" if any(n.role == "hidden state" for n in p.steps[where]) else "mid"
+        # box → stub, as the tail of an edge within a rank goes on top; no arrowhead, which
+        # dot would draw at the stub end whatever ``dir`` says
+        return [(f"{head}:{port}:s", stub, {**attrs, "dir": "none"})]
+    if route == "stub-out":
+        stub = p.stub(g, "→ " + html.escape(pretty_symbol(e.head)), "goes on to an op drawn once elsewhere")
+        return [(tail + ":n", stub, attrs)]
+    if src_unit[0] == "step" and head_unit[0] == "step":
+        return _step_to_step(p, g, grid, e, src_unit, head_unit, kind, attrs)
+    if src_unit[0] == "step":
+        port = {"cell state": "top", "hidden state": "bot"}.get(e.source[0].role or "", "mid")
+        tail = f"{tail}:{port}:e"
+    return [(tail, head, attrs)]
+
+
+def _step_to_step(
+    p: Picture, g: Any, grid: Grid, e: Edge, src: Place, head: Place, kind: str, attrs: dict
+) -> list[Drawn]:
+    port = "top" if kind == "carry" else "bot"
+    attrs["weight"] = "8" if kind == "carry" else "4"
+    a, b = p.unit_id(src), p.unit_id(head)
+    backwards = src[2] == "reverse"  # the reverse direction runs right to left: draw its edges backwards
+    if grid.row(src) == grid.row(head):
+        if backwards:
+            return [(f"{b}:{port}:e", f"{a}:{port}:w", {**attrs, "dir": "back"})]
+        return [(f"{a}:{port}:e", f"{b}:{port}:w", attrs)]
+    # the sequence wraps: leave the row through a stub, enter the next through another
+    leaving = p.stub(g, f"→ t={step_number(head)}", "continues on the next row")
+    entering = p.stub(g, p.source_name(e.source, step_number(src)), "from the row above")
+    if backwards:
+        return [
+            (f"{b}:{port}:e", entering, {**attrs, "dir": "back"}),
+            (leaving, f"{a}:{port}:w", {**attrs, "dir": "back"}),
+        ]
+    return [(f"{a}:{port}:e", leaving, attrs), (entering, f"{b}:{port}:w", attrs)]
+
+
+def _cell_name(nodes: list[Function]) -> str:
+    roles = {n.role for n in nodes}
+    return next((name for role, name in CELL_NAMES if role in roles), "step")
+
+
+def _cell_box(p: Picture, g: Any, where: Place, nodes: list[Function]) -> None:
+    """One box per step: the carry state on top, the cell and its step, the hidden state below."""
+    step = where[3] + 1
+    state = next((n for n in nodes if n.role == "cell state"), None)
+    hidden = next((n for n in nodes if n.role == "hidden state"), None)
+    rows = []
+    if any(id(n) in p.belt for n in nodes):
+        top = state or hidden
+        name = subscripted(top.name or "s_t", step)
+        rows.append(f'<TR><TD PORT="top" BGCOLOR="{ROLE_COLOURS["cell state"]}">{name}</TD></TR>')
+    rows.append(f'<TR><TD PORT="mid"><B>{_cell_name(nodes)}</B> <FONT POINT-SIZE="10">t={step}</FONT></TD></TR>')
+    if hidden is not None:
+        name = subscripted(hidden.name or "h_t", step)
+        rows.append(f'<TR><TD PORT="bot" BGCOLOR="{ROLE_COLOURS["hidden state"]}">{name}</TD></TR>')
+    label = '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">' + "".join(rows) + "</TABLE>>"
+    # class "cell": Diagram never mirrors a picture with ports, which would swap the rows' edges
+    g.node(p.unit_id(where), label=label, shape="plain", **{"class": "cell"})
+
+
+def _loop_box(p: Picture, g: Any, where: Place, nodes: list[Function]) -> None:
+    """The layer's work before its loop, collapsed: what it computes for every step."""
+    names = [subscripted(n.name) for n in nodes if n.name]
+    rows = ["<TR><TD><B>before the loop</B></TD></TR>"]
+    if names:
+        rows.append(f'<TR><TD><FONT POINT-SIZE="11">{", ".join(names)} for every t</FONT></TD></TR>')
+    rows.append(f'<TR><TD><FONT POINT-SIZE="10" COLOR="#555555">{len(nodes)} ops, run once</FONT></TD></TR>')
+    label = '<<TABLE BORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
+    g.node(p.unit_id(where), label=label, shape="box", style="rounded,dashed", color="#888888")

@@ -1,0 +1,128 @@
+"""``draw`` and ``compare``: Graphviz pictures of the unrolled graph and the gradient that flowed through it.
+
+>>> import tinygrad_rnn as tg
+>>> from tinygrad_rnn import viz
+>>> tg.manual_seed(0)
+>>> lstm = tg.nn.LSTM(2, 3, forget_bias=1.0)
+>>> output, (h_n, c_n) = lstm(tg.randn(4, 1, 2))
+>>> loss = h_n.sum()
+>>> with viz.record_gradients() as grads:
+...     loss.backward()
+>>> picture = viz.draw(loss, grads=grads, params=lstm)     # a graphviz.Digraph
+>>> picture.source.count("label=\\"t = ")                   # one cluster per time step
+4
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from .diagram import Diagram
+from .legend import legend_label
+from .picture import Picture, Trace
+from .record import GradientRecord
+from .style import LogScale
+
+DETAILS = ("op", "cell")
+FONT = "Helvetica,Arial,DejaVu Sans,sans-serif"
+
+
+def _as_trace(output: Any, grads: GradientRecord | None, params: Any, title: str | None) -> Trace:
+    if isinstance(output, Trace):
+        return Trace(output.output, grads or output.grads, params or output.params, title or output.title)
+    return Trace(output, grads, params, title)
+
+
+def _digraph(name: str) -> Any:
+    g = Diagram(name)
+    g.attr(rankdir="LR", fontname=FONT, newrank="true", nodesep="0.18", ranksep="0.3", compound="true")
+    g.attr("node", fontname=FONT, fontsize="12", height="0.3", margin="0.06,0.03")
+    g.attr("edge", fontname=FONT, arrowsize="0.6")
+    return g
+
+
+def _check_detail(detail: str) -> None:
+    if detail not in DETAILS:
+        raise ValueError(f"draw: detail must be 'op' (every primitive) or 'cell' (one box per step), got {detail!r}")
+
+
+def shared_scale(traces: Sequence[Trace]) -> LogScale:
+    """One colour scale spanning every gradient recorded in ``traces``."""
+    norms: list[float | None] = []
+    for t in traces:
+        if t.grads is not None:
+            norms.extend(t.grads.norms())
+    return LogScale(norms)
+
+
+def draw(
+    output: Any,
+    detail: str = "op",
+    *,
+    grads: GradientRecord | None = None,
+    params: Any = None,
+    shapes: bool = False,
+    scale: LogScale | None = None,
+    title: str | None = None,
+    legend: bool = True,
+    wrap: int | None = None,
+) -> Any:
+    """A ``graphviz.Digraph`` of the graph that produced ``output`` (a Tensor, a list of them, or a Trace).
+
+    - ``detail="op"`` draws every primitive; ``"cell"`` one box per cell step.
+    - ``grads``: a :class:`GradientRecord` filled during ``backward``; edges then
+      carry the norm of the gradient that flowed along them, in colour and width.
+    - ``params``: a Module or a ``{name: tensor}`` mapping, to name the parameters.
+    - ``shapes=True`` writes each op's output shape under it.
+    - ``scale``: a :class:`LogScale` to share colours with other pictures.
+    - ``wrap``: at cell detail, start a new row every ``wrap`` steps (default:
+      rows of 20 once there are more than 30 steps).
+
+    It shows inline in Jupyter; ``viz.save(picture, "lstm.svg")`` (or ``.render()``) writes a file.
+    """
+    _check_detail(detail)
+    trace = _as_trace(output, grads, params, title)
+    scale = scale or shared_scale([trace])
+    g = _digraph("tinygrad_rnn")
+    picture = Picture(trace, detail, scale, shapes, prefix="")
+    picture.draw(g, _wrap(picture, wrap))
+    g.attr(label=legend_label([picture], scale, trace.title, show_scale=legend), labelloc="t", labeljust="l")
+    return g
+
+
+def _wrap(picture: Picture, wrap: int | None) -> int | None:
+    if wrap is not None:
+        if wrap < 1:
+            raise ValueError(f"draw: wrap must be a positive number of steps per row, got {wrap}")
+        return wrap
+    longest = max((sum(1 for w in picture.steps if w[1:3] == lane) for lane in picture.lanes), default=0)
+    return 20 if picture.detail == "cell" and longest > 30 else None
+
+
+def compare(
+    traces: Sequence[Trace], detail: str = "cell", *, shapes: bool = False, legend: bool = True, wrap: int | None = None
+) -> Any:
+    """Several traces (e.g. RNN, LSTM and GRU on the same input) in one picture, on one colour scale.
+
+    Each trace is a cluster titled by its ``title``; they stack top to bottom
+    with time steps aligned left to right.
+    """
+    _check_detail(detail)
+    if not traces:
+        raise ValueError("compare: expected at least one Trace")
+    traces = [_as_trace(t, None, None, None) for t in traces]
+    scale = shared_scale(traces)
+    g = _digraph("compare")
+    pictures = []
+    for k, trace in enumerate(traces):
+        import graphviz
+
+        sub = graphviz.Digraph(name=f"cluster_m{k}")
+        sub.attr(label=trace.title or f"model {k + 1}", fontsize="16", style="rounded", color="#666666")
+        picture = Picture(trace, detail, scale, shapes, prefix=f"m{k}_")
+        picture.draw(sub, _wrap(picture, wrap))
+        g.subgraph(sub)
+        pictures.append(picture)
+    g.attr(label=legend_label(pictures, scale, None, show_scale=legend), labelloc="t", labeljust="l")
+    return g

@@ -1,0 +1,90 @@
+"""The legend: the gradient colour scale, the role colours in use, and how to read stubs and the carry path."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from typing import Any
+
+from .labels import subscripted
+from .style import ROLE_COLOURS, LogScale
+
+_ROLE_SYMBOLS = {
+    "forget gate": "f_t", "input gate": "i_t", "candidate": "g_t / n_t", "output gate": "o_t",
+    "cell state": "c_t", "hidden state": "h_t", "reset gate": "r_t", "update gate": "z_t",
+}
+
+
+def power_of_ten(exponent: int) -> str:
+    """``-3`` → 10<SUP>−3</SUP> (HTML: Unicode superscript digits come from mixed fonts).
+
+    >>> power_of_ten(-12), power_of_ten(0)
+    ('10<SUP>−12</SUP>', '1')
+    """
+    return "1" if exponent == 0 else f"10<SUP>{str(exponent).replace('-', '−')}</SUP>"
+
+
+def _swatches(scale: LogScale) -> str:
+    """A small table: one bar per power of ten, in its colour and (scaled) width, labelled under it."""
+    bars, labels = [], []
+    for k in scale.ticks():
+        norm = 10.0**k
+        height = max(1, round(scale.width(norm) * 1.6))
+        bars.append(f'<TD BGCOLOR="{scale.colour(norm)}" WIDTH="40" HEIGHT="{height}" FIXEDSIZE="TRUE"></TD>')
+        labels.append(f'<TD><FONT POINT-SIZE="10">{power_of_ten(k)}</FONT></TD>')
+    return (
+        '<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="0">'
+        f'<TR>{"".join(bars)}</TR><TR>{"".join(labels)}</TR></TABLE>'
+    )
+
+
+def legend_label(pictures: Sequence[Any], scale: LogScale, title: str | None, show_scale: bool = True) -> str:
+    """An HTML-like graph label: title, gradient scale, role colours and notes."""
+    rows = []
+    if title:
+        rows.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="18"><B>{html.escape(title)}</B></FONT></TD></TR>')
+    has_grads = any(p.grads is not None for p in pictures)
+    if show_scale and has_grads:
+        rows.append(
+            '<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="4" ALIGN="LEFT"><TR>'
+            '<TD ALIGN="LEFT"><FONT POINT-SIZE="11">edge colour and width: the norm of the gradient<BR ALIGN="LEFT"/>'
+            "that flowed back along the edge (log scale)</FONT></TD>"
+            f"<TD>{_swatches(scale)}</TD></TR></TABLE></TD></TR>"
+        )
+    roles = []
+    for p in pictures:
+        for node in p.graph.nodes:
+            shown = p.detail == "op" or node.role in ("cell state", "hidden state")
+            if node.role in ROLE_COLOURS and node.role not in roles and shown:
+                roles.append(node.role)
+    if show_scale and roles:
+        cells = "".join(
+            f'<TD BGCOLOR="{ROLE_COLOURS[r]}" BORDER="1" COLOR="#999999" WIDTH="84" HEIGHT="18" FIXEDSIZE="TRUE">'
+            f'<FONT POINT-SIZE="10">{html.escape(r)}</FONT></TD>'
+            for r in sorted(roles, key=list(ROLE_COLOURS).index)
+        )
+        width = len(roles) * 87 + 3  # fixed, or Graphviz spreads the swatches over the legend's width
+        rows.append(
+            f'<TR><TD ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="3" ALIGN="LEFT" WIDTH="{width}" '
+            f'HEIGHT="24" FIXEDSIZE="TRUE"><TR>{cells}</TR></TABLE></TD></TR>'
+        )
+    notes = []
+    ops = [p for p in pictures if p.detail == "op"]
+    cells = [p for p in pictures if p.detail == "cell"]
+    if any(p.belt for p in ops):
+        notes.append("bold yellow outline: the carry path from one step to the next through ⊙ and + only")
+    if any(p.has_stubs for p in ops):
+        notes.append("dashed box: a tensor drawn once elsewhere and used in this step")
+    if any(p.belt for p in cells):
+        notes.append(
+            "top edges: the carry path (LSTM: c_t through f_t ⊙ c_{t−1}; GRU: h_t through z_t ⊙ h_{t−1}); "
+            "bottom edges: h_t through W_hh and the gates"
+        )
+    if any(p.has_stubs for p in cells):
+        notes.append("dashed box under a step: its slice of the input projection, computed before the loop")
+    if notes:
+        text = '<BR ALIGN="LEFT"/>'.join(subscripted(n) for n in notes)
+        rows.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="#444444">{text}<BR ALIGN="LEFT"/></FONT></TD></TR>')
+    if not rows:
+        return ""
+    return '<<TABLE BORDER="0" CELLSPACING="2">' + "".join(rows) + "</TABLE>>"

@@ -1,0 +1,252 @@
+"""One recorded graph, ready to draw: where each op sits, how each edge is routed, labels and styles.
+
+``op_detail.py`` and ``cell_detail.py`` write the Graphviz statements from it.
+Routing rule, for readability: an op or parameter used by many steps is drawn
+once, and each step gets a small dashed *stub* that names it, so there is no
+fan of long edges across the picture (the stub's edge carries that step's
+share of the gradient).
+"""
+
+from __future__ import annotations
+
+import html
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from ..autograd import Function
+from ..nn.module import Parameter
+from ..tensor import Tensor
+from .carry import carry_nodes, previous_place
+from .labels import op_label, parameter_symbol, shape_text, subscripted
+from .record import GradientRecord
+from .style import LINE_COLOUR, PARAMETER_COLOUR, ROLE_COLOURS, ZERO_COLOUR, LogScale, format_norm
+from .walk import Edge, Graph, Place, parameter_names, place, walk
+
+CARRY_COLOUR = "#bf9000"  # outlines of the carry path, the cell state's yellow darkened
+STUB_STYLE = {"shape": "box", "style": "rounded,dashed", "color": "#888888", "fontsize": "10", "margin": "0.04,0.02"}
+CELL_NAMES = (("cell state", "LSTM"), ("update gate", "GRU"), ("hidden state", "RNN"))
+
+
+@dataclass
+class Trace:
+    """What to draw: an output (or several), the gradients its backward recorded, names of parameters.
+
+    ``params`` is a Module (its ``named_parameters`` name the leaves) or a
+    mapping of names to tensors; ``title`` heads the picture.
+    """
+
+    output: Any
+    grads: GradientRecord | None = None
+    params: Any = None
+    title: str | None = None
+
+    @property
+    def roots(self) -> list[Tensor]:
+        return list(self.output) if isinstance(self.output, (list, tuple)) else [self.output]
+
+
+def pretty_symbol(node: Function) -> str:
+    if type(node).__name__ == "Permute" and len(node.shapes[0]) == 2:
+        return "·ᵀ"  # a 2-D permute is the transpose of the equations
+    return node.label
+
+
+def step_number(where: Place) -> int | None:
+    return where[3] + 1 if where[0] == "step" else None  # the docs count t from 1
+
+
+class Picture:
+    """One trace's nodes, clusters and edges, written into a ``graphviz.Digraph`` (or a cluster of one)."""
+
+    def __init__(self, trace: Trace, detail: str, scale: LogScale, shapes: bool, prefix: str):
+        self.trace, self.detail, self.scale, self.shapes, self.prefix = trace, detail, scale, shapes, prefix
+        self.grads = trace.grads
+        self.graph: Graph = walk(trace.roots, parameter_names(trace.params))
+        self.where: dict[int, Place] = {id(n): place(n) for n in self.graph.nodes}
+        self.steps: dict[Place, list[Function]] = defaultdict(list)
+        self.loops: dict[Place, list[Function]] = defaultdict(list)
+        self.outside: list[Function] = []
+        for node in self.graph.nodes:
+            w = self.where[id(node)]
+            (self.steps[w] if w[0] == "step" else self.loops[w] if w[0] == "loop" else self.outside).append(node)
+        self.belt = carry_nodes(self.graph, self.steps)
+        self.ids: dict[int, str] = {}
+        for k, node in enumerate(self.graph.nodes):
+            self.ids[id(node)] = f"{prefix}n{k}"
+        for k, leaf in enumerate(self.graph.leaves):
+            self.ids[id(leaf)] = f"{prefix}p{k}"
+        self._stubs = 0
+        self.stubs_at: dict[Place, list[tuple[str, Any]]] = defaultdict(list)  # step -> (stub, what it names)
+        self._touch = self._step_fans()
+        self.weights_only = self._parameter_only()
+        self.lanes = sorted({w[1:3] for w in self.steps} | {w[1:3] for w in self.loops}, key=_lane_order)
+
+    # --- where things are ---------------------------------------------------------------
+    def site(self, source: Any) -> Place:
+        if type(source) is tuple:
+            return self.where[id(source[0])]
+        return ("leaf",)
+
+    def _step_fans(self) -> dict[int, set]:
+        """For each op or leaf outside the steps: the steps it exchanges data with."""
+        touch: dict[int, set] = defaultdict(set)
+        for e in self.graph.edges:
+            src, head = self.site(e.source), self.where[id(e.head)]
+            owner = id(e.source[0]) if type(e.source) is tuple else id(e.source)
+            if src[0] != "step" and head[0] == "step":
+                touch[owner].add(head)
+            if src[0] == "step" and head[0] != "step":
+                touch[id(e.head)].add(src)
+        return touch
+
+    def _parameter_only(self) -> set[int]:
+        """Ops computed from parameters alone (W_hhᵀ): weights, not data."""
+        out: set[int] = set()
+        for node in self.graph.nodes:  # topological: inputs first
+            ok = True
+            for edge in node.inputs:
+                if edge is None:
+                    ok = False  # a constant input: data such as x_t
+                    continue
+                if type(edge) is tuple:
+                    ok = ok and id(edge[0]) in out
+                else:
+                    ok = ok and isinstance(edge, Parameter)
+            if ok and any(e is not None for e in node.inputs):
+                out.add(id(node))
+        return out
+
+    def route(self, e: Edge) -> str:
+        """'edge' (drawn), 'stub-in' (a stub in the head's step), 'stub-out' (a stub in the source's step)."""
+        src, head = self.site(e.source), self.where[id(e.head)]
+        if src[0] == "step" and head[0] == "step":
+            if src == head or (src[1:3] == head[1:3] and previous_place(head) == src):
+                return "edge"
+            return "stub-in"
+        if head[0] == "step":
+            owner = id(e.source[0]) if type(e.source) is tuple else id(e.source)
+            return "stub-in" if len(self._touch[owner]) > 1 else "edge"
+        if src[0] == "step":
+            return "stub-out" if len(self._touch[id(e.head)]) > 1 else "edge"
+        return "edge"
+
+    # --- names ----------------------------------------------------------------------------
+    def source_name(self, source: Any, step: int | None) -> str:
+        """An HTML name for a tensor, as a stub shows it."""
+        if type(source) is not tuple:
+            return self.leaf_symbol(source)
+        node, slot = source
+        if type(node).__name__ == "Unbind" and type(node.inputs[0]) is tuple and node.inputs[0][0].name:
+            return subscripted(node.inputs[0][0].name, slot + 1)  # the slice for step slot+1
+        if pretty_symbol(node) == "·ᵀ" and type(node.inputs[0]) is not tuple and node.inputs[0] is not None:
+            return self.leaf_symbol(node.inputs[0]) + "ᵀ"
+        if node.name:
+            return subscripted(node.name, step_number(self.where[id(node)]))
+        return html.escape(node.label + (f"[{slot}]" if node.n_outputs > 1 else ""))
+
+    def leaf_home(self, leaf: Tensor) -> Place:
+        """A weight used only by a layer's work before its loop is drawn inside that cluster."""
+        places = {self.where[id(e.head)] for e in self.graph.edges if e.source is leaf}
+        only = places.pop() if len(places) == 1 else ("outside",)
+        return only if only[0] == "loop" else ("outside",)
+
+    def leaf_symbol(self, leaf: Tensor) -> str:
+        name = self.graph.leaf_names.get(id(leaf))
+        if name:
+            return subscripted(parameter_symbol(name))
+        return "parameter" if isinstance(leaf, Parameter) else "input"
+
+    # --- gradients ------------------------------------------------------------------------
+    def edge_norm(self, e: Edge) -> float | None:
+        return None if self.grads is None else self.grads.edge(e.head, e.index)
+
+    def edge_style(self, norm: float | None, *, carry: bool = False) -> dict[str, str]:
+        attrs: dict[str, str] = {}
+        if norm is None:
+            attrs["color"] = CARRY_COLOUR if carry else LINE_COLOUR
+            attrs["penwidth"] = "2.5" if carry else "1"
+            return attrs
+        attrs["color"] = self.scale.colour(norm)
+        attrs["penwidth"] = str(self.scale.width(norm))
+        attrs["label"] = format_norm(norm)
+        attrs["fontsize"] = "9"
+        attrs["fontcolor"] = "#333333"
+        if norm == 0:
+            attrs["style"] = "dashed"
+            attrs["color"] = ZERO_COLOUR
+        return attrs
+
+    # --- statements: op detail ------------------------------------------------------------
+    def op_node(self, g: Any, node: Function) -> None:
+        w = self.where[id(node)]
+        shapes = shape_text(node.shapes) if self.shapes else None
+        attrs = {"label": op_label(pretty_symbol(node), node.name, step_number(w), shapes), "shape": "box"}
+        fill = ROLE_COLOURS.get(node.role or "")
+        attrs["style"] = "rounded,filled" if fill else "rounded"
+        if fill:
+            attrs["fillcolor"] = fill
+        if w[0] == "step":
+            attrs["class"] = "step"  # read by Diagram, which turns the picture so the carry path is on top
+        if id(node) in self.belt:
+            attrs.update(color=CARRY_COLOUR, penwidth="2.5", group=f"{self.prefix}carry{w[1]}{w[2]}")
+            attrs["class"] = "carry"
+        elif node.role == "hidden state":
+            attrs["group"] = f"{self.prefix}hidden{w[1]}{w[2]}"
+        if node.n_outputs > 1:
+            attrs["ordering"] = "out"
+        if node.role:
+            attrs["tooltip"] = f"{node.name}: {node.role}"
+        g.node(self.ids[id(node)], **attrs)
+
+    def leaf_node(self, g: Any, leaf: Tensor, note: str = "") -> None:
+        name = self.graph.leaf_names.get(id(leaf))
+        lines = [f'<FONT POINT-SIZE="14">{self.leaf_symbol(leaf)}</FONT>']
+        small = (name + " " if name else "") + shape_text((leaf.shape,))
+        lines.append(f'<FONT POINT-SIZE="9" COLOR="#555555">{html.escape(small)}</FONT>')
+        if self.grads is not None and self.grads.total(leaf) is not None:
+            lines.append(f'<FONT POINT-SIZE="9">‖∂L/∂·‖ = {format_norm(self.grads.total(leaf))}</FONT>')
+        if note:
+            lines.append(f'<FONT POINT-SIZE="9" COLOR="#555555">{html.escape(note)}</FONT>')
+        g.node(
+            self.ids[id(leaf)], label="<" + "<BR/>".join(lines) + ">", shape="box", style="filled",
+            fillcolor=PARAMETER_COLOUR, color="#999999",
+        )
+
+    def stub(self, g: Any, text: str, tooltip: str, note: str | None = None) -> str:
+        """A small dashed box naming a tensor drawn elsewhere; ``note`` (e.g. a gradient) goes under it."""
+        self._stubs += 1
+        name = f"{self.prefix}s{self._stubs}"
+        rows = f"<TR><TD>{text}</TD></TR>"
+        if note:
+            rows += f'<TR><TD><FONT POINT-SIZE="9">{note}</FONT></TD></TR>'
+        label = f'<<TABLE BORDER="0" CELLSPACING="1" CELLPADDING="1">{rows}</TABLE>>'
+        g.node(name, label=label, tooltip=tooltip, **STUB_STYLE)
+        return name
+
+    @property
+    def has_stubs(self) -> bool:
+        return self._stubs > 0
+
+    def draw(self, g: Any, wrap: int | None = None) -> None:
+        from .cell_detail import draw_cells
+        from .op_detail import draw_ops
+
+        draw_ops(self, g) if self.detail == "op" else draw_cells(self, g, wrap)
+
+    # --- shared by both details -----------------------------------------------------------
+    def unit(self, source: Any) -> Any:
+        """What an endpoint collapses into at cell detail: a step, a loop, or itself."""
+        if type(source) is tuple:
+            w = self.where[id(source[0])]
+            return w if w[0] in ("step", "loop") else ("op", id(source[0]))
+        return ("leaf", id(source))
+
+    def unit_id(self, unit: Any) -> str:
+        if unit[0] in ("op", "leaf"):
+            return self.ids[unit[1]]
+        return f"{self.prefix}u_{'_'.join(map(str, unit))}"
+
+
+def _lane_order(lane: tuple) -> tuple:
+    return (lane[0], lane[1] != "forward")

@@ -1,0 +1,107 @@
+"""The recorded graph as plain data: ops, leaves, edges, and where each op sits in time.
+
+The visualiser reads only what the engine recorded (labels, tags, scopes);
+it never guesses structure from shapes.
+
+>>> import tinygrad_rnn as tg
+>>> from tinygrad_rnn.viz.walk import walk
+>>> w = tg.nn.Parameter(tg.ones(2))
+>>> g = walk([(w * 3.0).sum()], {"w": w})
+>>> [n.label for n in g.nodes], g.leaf_names[id(w)]
+(['⊙', 'Σ'], 'w')
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..autograd import Function, topological_order
+from ..tensor import Tensor
+
+Step = tuple[int, str, int]  # (layer, direction, t)
+Place = tuple  # ("step", layer, direction, t) | ("loop", layer, direction) | ("outside",)
+
+
+@dataclass
+class Edge:
+    """Gradient flows from ``head`` (a consumer op) to input ``index``; data from ``source`` to ``head``."""
+
+    source: Any  # (Function, slot) or a leaf Tensor
+    head: Function
+    index: int
+
+    @property
+    def source_node(self) -> Function | None:
+        return self.source[0] if type(self.source) is tuple else None
+
+
+@dataclass
+class Graph:
+    """Ops in topological order, the leaves they use, and every edge between them."""
+
+    nodes: list[Function]
+    leaves: list[Tensor]
+    edges: list[Edge]
+    leaf_names: dict[int, str] = field(default_factory=dict)
+    roots: list[Any] = field(default_factory=list)
+
+    def users(self, node: Function) -> list[Edge]:
+        """Edges that carry ``node``'s outputs to the ops that use them."""
+        return self._users.get(id(node), [])
+
+    def __post_init__(self) -> None:
+        self._users: dict[int, list[Edge]] = {}
+        for e in self.edges:
+            owner = e.source_node
+            if owner is not None:
+                self._users.setdefault(id(owner), []).append(e)
+
+
+def place(node: Function) -> Place:
+    """Which cluster an op belongs to: a time step, the layer's work before its loop, or neither."""
+    scope = node.scope
+    if "t" in scope:
+        return ("step", scope.get("layer", 0), scope.get("direction", "forward"), scope["t"])
+    if "layer" in scope:
+        return ("loop", scope["layer"], scope.get("direction", "forward"))
+    return ("outside",)
+
+
+def parameter_names(params: Any) -> dict[int, str]:
+    """``{id(tensor): name}`` from a Module (its named_parameters) or a mapping of names to tensors."""
+    if params is None:
+        return {}
+    if hasattr(params, "named_parameters"):
+        params = dict(params.named_parameters())
+    if not isinstance(params, Mapping):
+        raise TypeError(f"draw: params must be a Module or a mapping of names to tensors, got {type(params).__name__}")
+    return {id(t): name for name, t in params.items()}
+
+
+def walk(roots: Sequence[Tensor], names: Mapping[int, str] | None = None) -> Graph:
+    """Everything that produced ``roots``: ops (each after its inputs), leaves and edges."""
+    seen: set[int] = set()
+    nodes: list[Function] = []
+    leaves: list[Tensor] = []
+    leaf_ids: set[int] = set()
+    for root in roots:
+        if not isinstance(root, Tensor):
+            raise TypeError(f"draw: expected a Tensor, got {type(root).__name__}")
+        if root._node is None:
+            continue
+        for node in topological_order(root._node):
+            if id(node) not in seen:
+                seen.add(id(node))
+                nodes.append(node)
+    edges = []
+    for node in nodes:
+        for index, edge in enumerate(node.inputs):
+            if edge is None:
+                continue
+            if type(edge) is not tuple and id(edge) not in leaf_ids:
+                leaf_ids.add(id(edge))
+                leaves.append(edge)
+            edges.append(Edge(edge, node, index))
+    return Graph(nodes, leaves, edges, dict(names or {}), list(roots))
