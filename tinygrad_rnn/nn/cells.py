@@ -146,7 +146,7 @@ class LSTMCell(_CellBase):
     gates = 4
 
     def __init__(
-        self, input_size: int, hidden_size: int, bias: bool = True, forget_bias: float = 0.0, device: Any = None
+        self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None, *, forget_bias: float = 0.0
     ):
         super().__init__(input_size, hidden_size, bias, device)
         self.forget_bias = forget_bias
