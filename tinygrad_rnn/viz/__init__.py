@@ -5,6 +5,7 @@
 ['compare', 'draw', 'gradient_flow', 'record_gradients']
 """
 
+from .experiment import unroll
 from .graph import compare, draw
 from .picture import Trace
 from .record import GradientRecord, record_gradients
@@ -13,5 +14,5 @@ from .style import LogScale
 
 __all__ = [
     "GradientRecord", "GraphvizNotFoundError", "LogScale", "Trace", "compare", "draw", "gradient_flow",
-    "record_gradients", "save",
+    "record_gradients", "save", "unroll",
 ]

@@ -4,7 +4,8 @@ Each box is an HTML table with ports: ``top`` (c_t for the LSTM, h_t for the
 GRU's z_t ⊙ h_{t−1} route), ``mid`` (the cell and its step) and ``bot`` (h_t).
 Edges between steps leave and enter through those ports, so the carry path is
 a straight line along the tops whatever dot decides. Each step's slice of the
-input projection hangs under its box. Long sequences wrap into rows of
+input projection is a row at the bottom of its box, with the gradient it
+received and that gradient's colour. Long sequences wrap into rows of
 ``wrap`` steps, aligned in columns; a row ends in a stub naming the next
 step and the next row starts with a stub naming the state it receives.
 """
@@ -19,7 +20,7 @@ from ..autograd import Function
 from .picture import CELL_NAMES, Picture, pretty_symbol, step_number
 from .labels import subscripted
 from .record import source_key
-from .style import ROLE_COLOURS
+from .style import ROLE_COLOURS, format_norm
 from .walk import Edge, Place
 
 Drawn = tuple[str, str, dict]
@@ -45,7 +46,7 @@ class Grid:
 def draw_cells(p: Picture, g: Any, wrap: int | None = None) -> None:
     """Writes ``p`` into ``g`` at cell detail."""
     grid = Grid(p, wrap)
-    under: dict[str, list[str]] = defaultdict(list)  # box -> the stubs hanging under it
+    inputs: dict[Place, list[tuple[str, float | None]]] = defaultdict(list)  # step -> (name, gradient)
     groups: dict[tuple, list[Edge]] = defaultdict(list)
     for e in p.graph.edges:
         src, head = p.unit(e.source), p.unit((e.head, 0))
@@ -54,9 +55,9 @@ def draw_cells(p: Picture, g: Any, wrap: int | None = None) -> None:
             groups[(source_key(e.source), head, kind)].append(e)
     edges: list[Drawn] = []
     for (_, _, kind), members in groups.items():
-        edges += _edges(p, g, grid, under, members, kind)
+        edges += _edges(p, g, grid, inputs, members, kind)
     for where, nodes in p.steps.items():
-        _cell_box(p, g, where, nodes)
+        _cell_box(p, g, where, nodes, inputs[where])
     for where, nodes in p.loops.items():
         _loop_box(p, g, where, nodes)
     for node in p.outside:
@@ -69,33 +70,33 @@ def draw_cells(p: Picture, g: Any, wrap: int | None = None) -> None:
         first = [w for w, (row, col) in grid.cell.items() if w[1:3] == where[1:3] and col == 0]
         if first:
             g.edge(p.unit_id(where), p.unit_id(min(first, key=grid.row)), style="invis")
-    _columns(p, g, grid, under)
+    if len(set(grid.cell.values())) > len({c for _, c in grid.cell.values()}):
+        _columns(p, g, grid)
 
 
-def _columns(p: Picture, g: Any, grid: Grid, under: dict[str, list[str]]) -> None:
-    """Each column in one rank, ordered top to bottom: box, its stubs, the next row's box, ...
+def _columns(p: Picture, g: Any, grid: Grid) -> None:
+    """Each column in one rank, its rows top to bottom, chained by invisible edges within the rank.
 
-    Within a rank dot puts an edge's tail above its head, so invisible edges chain them.
+    dot puts such an edge's tail on top at the top level of a graph, but at the
+    bottom inside a cluster (where ``compare`` draws), so the chain's direction follows.
     """
     columns: dict[int, list[tuple[int, str]]] = defaultdict(list)
     for where, (row, col) in grid.cell.items():
         columns[col].append((row, p.unit_id(where)))
     for members in columns.values():
-        members.sort()
+        chain = [box for _, box in sorted(members)]
+        if p.nested:
+            chain.reverse()
         with g.subgraph() as rank:
             rank.attr(rank="same")
-            chain = []
-            for _, box in members:
-                chain += [box, *under[box]]
             for name in chain:
                 rank.node(name)
             for upper, lower in zip(chain, chain[1:]):
-                if lower not in under.get(upper, []):
-                    rank.edge(upper, lower, style="invis")
+                rank.edge(upper, lower, style="invis")
 
 
 def _edges(
-    p: Picture, g: Any, grid: Grid, under: dict[str, list[str]], members: list[Edge], kind: str
+    p: Picture, g: Any, grid: Grid, inputs: dict[Place, list], members: list[Edge], kind: str
 ) -> list[Drawn]:
     e = members[0]
     src_unit, head_unit = p.unit(e.source), p.unit((e.head, 0))
@@ -105,16 +106,10 @@ def _edges(
         return []  # weights shared by all steps: drawn once, with their total gradient
     attrs = p.edge_style(norm, carry=kind == "carry")
     tail, head = p.unit_id(src_unit), p.unit_id(head_unit)
-    if route == "stub-in":
+    if route == "stub-in":  # the step's slice of a tensor made before the loop: a row of its box
         where = p.where[id(e.head)]
-        text = p.source_name(e.source, step_number(where))
-        note = attrs.pop("label", None)  # in the stub, not on the short edge: dot bends labelled edges in a rank
-        stub = p.stub(g, text, "this step's slice, computed before the loop", note)
-        under[head].append(stub)
-        port = "bot" if any(n.role == "hidden state" for n in p.steps[where]) else "mid"
-        # box → stub, as the tail of an edge within a rank goes on top; no arrowhead, which
-        # dot would draw at the stub end whatever ``dir`` says
-        return [(f"{head}:{port}:s", stub, {**attrs, "dir": "none"})]
+        inputs[where].append((p.source_name(e.source, step_number(where)), norm))
+        return []
     if route == "stub-out":
         stub = p.stub(g, "→ " + html.escape(pretty_symbol(e.head)), "goes on to an op drawn once elsewhere")
         return [(tail + ":n", stub, attrs)]
@@ -153,8 +148,8 @@ def _cell_name(nodes: list[Function]) -> str:
     return next((name for role, name in CELL_NAMES if role in roles), "step")
 
 
-def _cell_box(p: Picture, g: Any, where: Place, nodes: list[Function]) -> None:
-    """One box per step: the carry state on top, the cell and its step, the hidden state below."""
+def _cell_box(p: Picture, g: Any, where: Place, nodes: list[Function], inputs: list) -> None:
+    """One box per step: the carry state on top, the cell and its step, the hidden state, its inputs."""
     step = where[3] + 1
     state = next((n for n in nodes if n.role == "cell state"), None)
     hidden = next((n for n in nodes if n.role == "hidden state"), None)
@@ -162,11 +157,20 @@ def _cell_box(p: Picture, g: Any, where: Place, nodes: list[Function]) -> None:
     if any(id(n) in p.belt for n in nodes):
         top = state or hidden
         name = subscripted(top.name or "s_t", step)
-        rows.append(f'<TR><TD PORT="top" BGCOLOR="{ROLE_COLOURS["cell state"]}">{name}</TD></TR>')
-    rows.append(f'<TR><TD PORT="mid"><B>{_cell_name(nodes)}</B> <FONT POINT-SIZE="10">t={step}</FONT></TD></TR>')
+        rows.append(f'<TR><TD PORT="top" BGCOLOR="{ROLE_COLOURS["cell state"]}" COLSPAN="2">{name}</TD></TR>')
+    rows.append(
+        f'<TR><TD PORT="mid" COLSPAN="2"><B>{_cell_name(nodes)}</B> <FONT POINT-SIZE="10">t={step}</FONT></TD></TR>'
+    )
     if hidden is not None:
         name = subscripted(hidden.name or "h_t", step)
-        rows.append(f'<TR><TD PORT="bot" BGCOLOR="{ROLE_COLOURS["hidden state"]}">{name}</TD></TR>')
+        rows.append(f'<TR><TD PORT="bot" BGCOLOR="{ROLE_COLOURS["hidden state"]}" COLSPAN="2">{name}</TD></TR>')
+    for name, norm in inputs:  # a swatch in the gradient's colour, then the slice and its gradient
+        swatch = "white" if norm is None else p.scale.colour(norm)
+        text = name if norm is None else f'{name} <FONT POINT-SIZE="9">{format_norm(norm)}</FONT>'
+        rows.append(
+            f'<TR><TD BGCOLOR="{swatch}" WIDTH="6"></TD>'
+            f'<TD BORDER="0"><FONT POINT-SIZE="10">{text}</FONT></TD></TR>'
+        )
     label = '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">' + "".join(rows) + "</TABLE>>"
     # class "cell": Diagram never mirrors a picture with ports, which would swap the rows' edges
     g.node(p.unit_id(where), label=label, shape="plain", **{"class": "cell"})

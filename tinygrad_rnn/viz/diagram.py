@@ -7,7 +7,8 @@ model whose carry path (nodes of class ``carry``) sits below its other ops
 (class ``step``) is mirrored top to bottom, and ``neato -n2`` draws the
 result at exactly those coordinates. Text stays upright; only positions move.
 Cluster titles are laid out at the bottom (``labelloc=b``) so that they end
-up on top; a model with no carry path is mirrored too, for the same reason.
+up on top; a model with no carry path is mirrored too, for the same reason,
+and a model already the right way up is laid out again with titles on top.
 
 >>> flip_y("e,10,20 30,40", 0.0, 100.0)
 'e,10,80 30,60'
@@ -52,17 +53,16 @@ def _bb(text: str) -> tuple[float, float, float, float] | None:
     return tuple(float(v) for v in m.group(1).split(",")) if m else None  # type: ignore[return-value]
 
 
-def _regions(laid: str) -> list[tuple[float, float]]:
-    """y-ranges to consider separately: each compared model's cluster, or the whole drawing."""
-    found = [_bb(attrs) for _, attrs in _CLUSTER.findall(laid)]
+def _regions(laid: str) -> list[tuple[str, float, float]]:
+    """(key, low, high): each compared model's cluster (key ``m0``, ``m1``, ...), or the whole drawing ("")."""
+    found = [(name.removeprefix("cluster_"), _bb(attrs)) for name, attrs in _CLUSTER.findall(laid)]
     if found:
-        return [(b[1], b[3]) for b in found if b]
-    nodes = [_node_y(attrs) for _, attrs in _nodes(laid)]
-    ys = [y for y in nodes if y is not None]
+        return [(key, b[1], b[3]) for key, b in found if b]
+    ys = [y for y in (_node_y(attrs) for _, attrs in _nodes(laid)) if y is not None]
     clusters = [_bb(m.group(1)) for m in _GRAPH_BLOCK.finditer(laid)][1:]  # [0] is the root graph
     lows = ys + [b[1] for b in clusters if b]
     highs = ys + [b[3] for b in clusters if b]
-    return [(min(lows), max(highs))] if lows else []
+    return [("", min(lows), max(highs))] if lows else []
 
 
 def _nodes(laid: str) -> list[tuple[str, str]]:
@@ -79,20 +79,39 @@ def _node_class(attrs: str) -> str | None:
     return m.group(1) if m else None
 
 
+def _should_mirror(laid: str, low: float, high: float) -> bool | None:
+    """Whether the region's carry path sits below its other ops (None: a region that must not move)."""
+    inside = [(c, y) for c, y in ((_node_class(a), _node_y(a)) for _, a in _nodes(laid)) if y is not None]
+    inside = [(c, y) for c, y in inside if low <= y <= high]
+    if any(c == "cell" for c, _ in inside):
+        return None  # boxes with ports (cell detail): mirroring would swap their rows' edges
+    carry = [y for c, y in inside if c == "carry"]
+    rest = [y for c, y in inside if c == "step"]
+    # y grows upwards; with no carry path, mirror anyway so cluster titles (laid at the bottom) go on top
+    return not carry or not rest or sum(carry) / len(carry) < sum(rest) / len(rest)
+
+
 def carry_on_top(laid: str) -> str:
     """``laid``: DOT with positions (``dot -Tdot``); returns it with each carry path mirrored to the top."""
     laid = laid.replace("\\\n", "")  # dot wraps long attribute values
-    nodes = [(_node_class(a), _node_y(a)) for _, a in _nodes(laid)]
-    for low, high in _regions(laid):
-        inside = [(c, y) for c, y in nodes if y is not None and low <= y <= high]
-        if any(c == "cell" for c, _ in inside):
-            continue  # boxes with ports (cell detail): mirroring would swap their rows' edges
-        carry = [y for c, y in inside if c == "carry"]
-        rest = [y for c, y in inside if c == "step"]
-        # y grows upwards; with no carry path, mirror anyway so cluster titles (at the bottom) go on top
-        if not carry or not rest or sum(carry) / len(carry) < sum(rest) / len(rest):
+    for _, low, high in _regions(laid):
+        if _should_mirror(laid, low, high):
             laid = _mirror(laid, low, high)
     return laid
+
+
+def staying(laid: str) -> list[str]:
+    """Keys of the regions that will not be mirrored (their carry path is on top already)."""
+    laid = laid.replace("\\\n", "")
+    return [key for key, low, high in _regions(laid) if _should_mirror(laid, low, high) is False]
+
+
+def titles_on_top(source: str, keys: list[str]) -> str:
+    """The DOT source with the clusters of the regions ``keys`` titled at the top (``labelloc=t``)."""
+    for key in keys:
+        prefix = f"cluster_{key}_" if key else "cluster_"
+        source = re.sub(rf"(subgraph {prefix}\w* \{{\n[^\n]*?)labelloc=b", r"\1labelloc=t", source)
+    return source
 
 
 def _mirror(laid: str, low: float, high: float) -> str:
@@ -133,7 +152,13 @@ class Diagram(graphviz.Digraph):
     ) -> Any:
         if engine not in (None, "dot") or neato_no_op:
             return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding)
-        laid = graphviz.pipe("dot", "dot", self.source.encode(self.encoding), quiet=quiet).decode(self.encoding)
+        def layout(source: str) -> str:
+            return graphviz.pipe("dot", "dot", source.encode(self.encoding), quiet=quiet).decode(self.encoding)
+
+        laid = layout(self.source)
+        keep = staying(laid)
+        if keep:  # those stay the right way up: lay them out again with their titles on top
+            laid = layout(titles_on_top(self.source, keep))
         fixed = carry_on_top(laid).encode(self.encoding)
         data = graphviz.pipe(
             "neato", format or self.format, fixed, renderer=renderer, formatter=formatter, neato_no_op=2, quiet=quiet

@@ -18,6 +18,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import graphviz
+
 from .diagram import Diagram
 from .legend import legend_label
 from .picture import Picture, Trace
@@ -114,15 +116,11 @@ def compare(
     traces = [_as_trace(t, None, None, None) for t in traces]
     scale = shared_scale(traces)
     g = _digraph("compare")
-    pictures = []
-    for k, trace in enumerate(traces):
-        import graphviz
-
+    pictures = [Picture(t, detail, scale, shapes, prefix=f"m{k}_", nested=True) for k, t in enumerate(traces)]
+    for k, picture in reversed(list(enumerate(pictures))):  # dot stacks the first-declared at the bottom
         sub = graphviz.Digraph(name=f"cluster_m{k}")
-        sub.attr(label=trace.title or f"model {k + 1}", fontsize="16", style="rounded", color="#666666")
-        picture = Picture(trace, detail, scale, shapes, prefix=f"m{k}_")
+        sub.attr(label=picture.trace.title or f"model {k + 1}", fontsize="16", style="rounded", color="#666666")
         picture.draw(sub, _wrap(picture, wrap))
         g.subgraph(sub)
-        pictures.append(picture)
     g.attr(label=legend_label(pictures, scale, None, show_scale=legend), labelloc="t", labeljust="l")
     return g

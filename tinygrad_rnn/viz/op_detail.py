@@ -24,12 +24,15 @@ from .walk import Edge, Place
 def draw_ops(p: Picture, g: Any) -> None:
     """Writes ``p`` into ``g`` at op detail."""
     clusters = Clusters(g, p.prefix, several_lanes=len(p.lanes) > 1)
-    # stubs (made while routing edges) first and the carry path last: in a left-to-right
-    # layout dot stacks a rank's nodes upwards in the order they are declared
+    # Declaration order steers dot, which stacks a rank's nodes upwards in that order (and
+    # Diagram may then mirror the picture): the carry path last; stubs first where there is
+    # a carry path, else last, which keeps the steps of a plain RNN in one line.
+    p.defer_stubs = not p.belt
     edges = [_edge(p, clusters, e) for e in p.graph.edges]
     last = [n for n in p.graph.nodes if id(n) in p.belt]
     for node in [n for n in p.graph.nodes if id(n) not in p.belt] + last:
         p.op_node(clusters(p.where[id(node)]), node)
+    p.flush_stubs()
     for leaf in p.graph.leaves:
         p.leaf_node(clusters(p.leaf_home(leaf)), leaf)
     clusters.close()  # nodes before edges, so that declarations set dot's initial order

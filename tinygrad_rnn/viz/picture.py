@@ -59,8 +59,9 @@ def step_number(where: Place) -> int | None:
 class Picture:
     """One trace's nodes, clusters and edges, written into a ``graphviz.Digraph`` (or a cluster of one)."""
 
-    def __init__(self, trace: Trace, detail: str, scale: LogScale, shapes: bool, prefix: str):
+    def __init__(self, trace: Trace, detail: str, scale: LogScale, shapes: bool, prefix: str, nested: bool = False):
         self.trace, self.detail, self.scale, self.shapes, self.prefix = trace, detail, scale, shapes, prefix
+        self.nested = nested  # drawn inside a cluster (compare), where dot orders a rank the other way
         self.grads = trace.grads
         self.graph: Graph = walk(trace.roots, parameter_names(trace.params))
         self.where: dict[int, Place] = {id(n): place(n) for n in self.graph.nodes}
@@ -77,6 +78,8 @@ class Picture:
         for k, leaf in enumerate(self.graph.leaves):
             self.ids[id(leaf)] = f"{prefix}p{k}"
         self._stubs = 0
+        self.pending_stubs: list[tuple] = []
+        self.defer_stubs = False
         self.stubs_at: dict[Place, list[tuple[str, Any]]] = defaultdict(list)  # step -> (stub, what it names)
         self._touch = self._step_fans()
         self.weights_only = self._parameter_only()
@@ -221,8 +224,16 @@ class Picture:
         if note:
             rows += f'<TR><TD><FONT POINT-SIZE="9">{note}</FONT></TD></TR>'
         label = f'<<TABLE BORDER="0" CELLSPACING="1" CELLPADDING="1">{rows}</TABLE>>'
-        g.node(name, label=label, tooltip=tooltip, **STUB_STYLE)
+        self.pending_stubs.append((g, name, label, tooltip))
+        if not self.defer_stubs:
+            self.flush_stubs()
         return name
+
+    def flush_stubs(self) -> None:
+        """Declares the stubs made so far (op detail may hold them back: declaration order is layout)."""
+        for g, name, label, tooltip in self.pending_stubs:
+            g.node(name, label=label, tooltip=tooltip, **STUB_STYLE)
+        self.pending_stubs.clear()
 
     @property
     def has_stubs(self) -> bool:

@@ -1,0 +1,85 @@
+"""The standard experiment behind the pictures: one recurrent layer reads an adding-problem sequence,
+and the loss is a fixed random projection of its last hidden state, L = Σ_n p · h_T[n].
+
+A projection rather than a task loss, so that every model gets the same
+kind of gradient at the last step and what happens to it on the way back is
+the model's doing alone. Everything is seeded: weights by
+``tg.manual_seed(seed)``, data and projection by ``numpy.random.default_rng(seed)``.
+
+>>> from tinygrad_rnn import viz
+>>> trace = viz.unroll("gru", steps=3, hidden_size=4)
+>>> trace.title, trace.output.shape
+('GRU', ())
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import tinygrad_rnn as tg
+
+from ..backend import host
+from ..data import adding_problem
+from .picture import Trace
+from .record import record_gradients
+
+CELLS = ("rnn", "lstm", "gru")
+DEFAULT_FORGET_BIAS = 1.0  # Jozefowicz et al. (2015); PyTorch's own default is 0
+
+
+def check_cell(cell: str) -> str:
+    if cell not in CELLS:
+        raise ValueError(f"unknown cell {cell!r}; expected one of {', '.join(CELLS)}")
+    return cell
+
+
+def title(cell: str, forget_bias: float | None = None) -> str:
+    """``"tanh RNN"``, ``"GRU"``, ``"LSTM, forget bias 1"``."""
+    if cell == "lstm":
+        return "LSTM" if forget_bias is None else f"LSTM, forget bias {forget_bias:g}"
+    return {"rnn": "tanh RNN", "gru": "GRU"}[check_cell(cell)]
+
+
+def make_layer(cell: str, hidden_size: int, *, forget_bias: float = DEFAULT_FORGET_BIAS, input_size: int = 2) -> Any:
+    """One recurrent layer of the given kind (``"rnn"`` is the tanh RNN)."""
+    check_cell(cell)
+    if cell == "lstm":
+        return tg.nn.LSTM(input_size, hidden_size, forget_bias=forget_bias)
+    return tg.nn.GRU(input_size, hidden_size) if cell == "gru" else tg.nn.RNN(input_size, hidden_size)
+
+
+def last_hidden(layer: Any, x: tg.Tensor) -> tg.Tensor:
+    """h_T of the layer's last (top, forward) layer, shape (batch, hidden)."""
+    _, state = layer(x)
+    h_n = state[0] if isinstance(state, tuple) else state
+    return h_n[(layer.num_layers - 1) * layer.num_directions]
+
+
+def projection(hidden_size: int, rng: Any) -> tg.Tensor:
+    """The fixed random direction p (norm about 1) that the loss projects h_T on."""
+    p = rng.standard_normal((hidden_size, 1)) / math.sqrt(hidden_size)
+    return tg.Tensor(p.astype(host.float32))
+
+
+def unroll(
+    cell: str = "lstm",
+    steps: int = 10,
+    *,
+    hidden_size: int = 8,
+    forget_bias: float = DEFAULT_FORGET_BIAS,
+    batch: int = 1,
+    seed: int = 0,
+) -> Trace:
+    """Builds a seeded layer, runs it on an adding-problem batch, and backpropagates the projection loss.
+
+    Returns a :class:`Trace` ready for ``viz.draw`` or ``viz.compare``.
+    """
+    tg.manual_seed(seed)
+    layer = make_layer(cell, hidden_size, forget_bias=forget_bias)
+    rng = host.random.default_rng(seed)
+    x, _ = adding_problem(batch, steps, rng)
+    loss = (last_hidden(layer, x) @ projection(hidden_size, rng)).sum()
+    with record_gradients() as grads:
+        loss.backward()
+    return Trace(loss, grads, layer, title(cell, forget_bias if cell == "lstm" else None))
