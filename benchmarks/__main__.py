@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from . import environment, memory, overhead, report, scaling, suite
-from .torch_systems import load_torch, torch_status
+from .torch_systems import cuda_ready, load_torch, torch_status
 from .workloads import CELLS, CONFIGS
 
 SECTIONS = ("inference", "overhead", "scaling", "memory")
@@ -79,10 +79,10 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
 
     meta = environment.describe(args.threads, args.device, torch)
+    if torch is None:
+        meta["torch_status"] = torch_status()
     result: dict[str, Any] = {"meta": meta, "args": vars(args)}
     print("\n".join(environment.header_lines(meta)))
-    if torch is None:
-        print(f"torch columns: {torch_status()}")
 
     sections: dict[str, float] = {}
     result["meta"]["section_s"] = sections
@@ -130,7 +130,13 @@ def main(argv: list[str] | None = None) -> int:
     if "memory" not in skip:
         config_name, length = ("small", 100) if args.quick else ("medium", 1000)
         progress(f"[memory] lstm {config_name} at T={length}, one fresh subprocess per system")
-        result["memory"] = memory.measure("lstm", config_name, length, args.device, args.threads, torch is not None)
+        if torch is None:
+            torch_missing = torch_status()
+        elif args.device == "cuda" and not cuda_ready(torch):
+            torch_missing = "no CUDA in this torch"
+        else:
+            torch_missing = None
+        result["memory"] = memory.measure("lstm", config_name, length, args.device, args.threads, torch_missing)
         print(f"\npeak memory of one training step: lstm {config_name} at T={length}, each system in a fresh process")
         print(report.memory_table(result["memory"]))
         done("memory")

@@ -15,7 +15,11 @@ import sys
 from typing import Any
 
 import numpy as np
-from threadpoolctl import threadpool_info, threadpool_limits
+
+try:
+    from threadpoolctl import threadpool_info, threadpool_limits
+except ImportError:  # the suite still runs, but cannot pin or report BLAS threads
+    threadpool_info = threadpool_limits = None
 
 # Older OpenBLAS builds need these on some processors; they can slow a current one down.
 BLAS_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
@@ -29,7 +33,7 @@ def pin_threads(threads: int, torch: Any) -> Any:
     """
     if torch is not None:
         torch.set_num_threads(threads)
-    return threadpool_limits(limits=threads)
+    return None if threadpool_limits is None else threadpool_limits(limits=threads)
 
 
 def cuda_problem() -> str | None:
@@ -62,8 +66,9 @@ def describe(threads: int, device: str, torch: Any) -> dict[str, Any]:
                 key: lib.get(key)
                 for key in ("user_api", "internal_api", "prefix", "version", "architecture", "num_threads")
             }
-            for lib in threadpool_info()
+            for lib in (threadpool_info() if threadpool_info is not None else [])
         ],
+        "threadpoolctl": threadpool_info is not None,
         "env": {name: os.environ[name] for name in BLAS_ENV if name in os.environ},
         "torch": None,
     }
@@ -134,19 +139,24 @@ def header_lines(meta: dict[str, Any]) -> list[str]:
             lines.append(
                 f"{lib['user_api']:<14}{lib['prefix']} ({lib['internal_api']}), {lib['num_threads']} thread(s)"
             )
-    if not meta["blas"]:
+    if not meta["threadpoolctl"]:
+        lines.append("BLAS          unknown: threadpoolctl is not installed (pip install threadpoolctl)")
+    elif not meta["blas"]:
         lines.append("BLAS          none found by threadpoolctl")
     for name, value in meta["env"].items():
         lines.append(f"env           {name}={value}")
     torch = meta["torch"]
     if torch is None:
-        lines.append("torch         not installed")
+        lines.append(f"torch         {meta.get('torch_status', 'not installed')}")
     else:
         lines.append(
             f"torch         {torch['version']} (BLAS {torch['blas']}, {torch['cpu_capability']}), "
             f"{torch['intra_op_threads']} intra-op / {torch['inter_op_threads']} inter-op threads"
         )
-    lines.append(f"threads       pinned to {meta['threads']} (threadpoolctl, torch.set_num_threads)")
+    if meta["threadpoolctl"]:
+        lines.append(f"threads       pinned to {meta['threads']} (threadpoolctl, torch.set_num_threads)")
+    else:
+        lines.append("threads       BLAS threads NOT pinned (no threadpoolctl): timings swing with the machine's load")
     cuda = meta.get("cuda")
     if cuda:
         lines.append(

@@ -37,13 +37,16 @@ def measure(
     length: int,
     device: str,
     threads: int,
-    with_torch: bool,
+    torch_missing: str | None = None,
 ) -> dict[str, Any]:
-    """Peak memory per system (MB) and the ratios of tinygrad_rnn to the floor."""
+    """Peak memory per system (MB) and the ratios of tinygrad_rnn to the floor.
+
+    ``torch_missing`` says why torch is left out ("not installed", ...); None runs it.
+    """
     result: dict[str, Any] = {"cell": cell, "config": config_name, "T": length, "device": device}
     for system in SYSTEMS:
-        if system.startswith("torch") and not with_torch:
-            result[system] = {"status": "not installed"}
+        if system.startswith("torch") and torch_missing:
+            result[system] = {"status": torch_missing}
             continue
         result[system] = _child(system, cell, config_name, length, device, threads, traced=False)
         if device == "cpu" and system in NUMPY_BASED and "peak_mb" in result[system]:
