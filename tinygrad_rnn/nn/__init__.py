@@ -7,6 +7,17 @@ from .module import Module, Parameter
 from .recurrent import GRU, LSTM, RNN
 
 __all__ = [
-    "GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNCell", "Dropout", "Embedding", "Linear",
-    "Module", "Parameter", "Sequential", "utils",
+    "GRU",
+    "GRUCell",
+    "LSTM",
+    "LSTMCell",
+    "RNN",
+    "RNNCell",
+    "Dropout",
+    "Embedding",
+    "Linear",
+    "Module",
+    "Parameter",
+    "Sequential",
+    "utils",
 ]

@@ -51,8 +51,9 @@ class _RecurrentBase(Module):
             raise ValueError(f"{name}: proj_size is not supported (got {proj_size}); use a Linear layer on the output")
         if not (isinstance(dropout, (int, float)) and 0 <= dropout <= 1) or isinstance(dropout, bool):
             raise ValueError(
-                f"dropout should be a number in range [0, 1] representing the probability of an element being zeroed, got {dropout}"
-            )  # noqa: E501
+                "dropout should be a number in range [0, 1] representing the probability of an element "
+                f"being zeroed, got {dropout}"
+            )
         if hidden_size <= 0 or num_layers <= 0 or input_size <= 0:
             raise ValueError(
                 f"{name}: input_size, hidden_size and num_layers must be positive, "
