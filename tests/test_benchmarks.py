@@ -17,9 +17,13 @@ import numpy as np
 import pytest
 
 import tinygrad_rnn as tg
-from benchmarks import numpy_floor, report
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # benchmarks/ is a folder of the repository, not an installed package
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks import numpy_floor, report  # noqa: E402
+
 LAYERS = {"lstm": tg.nn.LSTM, "gru": tg.nn.GRU, "rnn": tg.nn.RNN}
 
 
