@@ -62,6 +62,73 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
+def run_training(args: argparse.Namespace, torch: Any, skip: set[str]) -> list[dict[str, Any]]:
+    """The training-step table (and the no_grad one), per config and cell."""
+    cells, configs = selected(args)
+    rows = []
+    for config_name in configs:
+        for cell in cells:
+            config = CONFIGS[config_name]
+            reps = args.reps or (3 if args.quick else suite.REPS[config_name])
+            progress(f"[{cell} {config_name}] {config.describe()}: {reps} interleaved rounds")
+            rows.append(suite.measure(cell, config, args.device, torch, reps, inference="inference" not in skip))
+    print("\ntraining step: forward over T, loss = sum of all h_t, backward; float32; median ms per step")
+    print("(every system checked against the floor first: loss and weight gradients agree; ours stays float32)")
+    print(report.timing_table(rows, "systems"))
+    if "inference" not in skip:
+        print("\nno_grad inference: forward over T; median ms")
+        print(report.timing_table(rows, "inference"))
+    return rows
+
+
+def run_overhead(args: argparse.Namespace, torch: Any) -> dict[str, Any]:
+    progress("[overhead] elementwise op on 2x2 tensors")
+    n, reps = (1000, 3) if args.quick else (20000, 7)
+    result = overhead.measure(torch, args.device, n=n, reps=reps)
+    print(f"\nper-op overhead: a * b on 2x2 tensors, µs per op (median of {reps} interleaved rounds of {n})")
+    print(report.overhead_table(result))
+    return result
+
+
+def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
+    config_name, lengths = ("tiny", scaling.QUICK_LENGTHS) if args.quick else ("medium", scaling.FULL_LENGTHS)
+    progress(f"[scaling] lstm {config_name}, T = {', '.join(map(str, lengths))}")
+    result = scaling.measure("lstm", config_name, lengths, args.device)
+    print(f"\nscaling in T: lstm, {CONFIGS[config_name].describe().split(' T=')[0]}, one step, median ms")
+    print(report.scaling_table(result))
+    return result
+
+
+def run_memory(args: argparse.Namespace, torch: Any) -> dict[str, Any]:
+    config_name, length = ("small", 100) if args.quick else ("medium", 1000)
+    progress(f"[memory] lstm {config_name} at T={length}, one fresh subprocess per system")
+    if torch is None:
+        torch_missing: str | None = torch_status()
+    elif args.device == "cuda" and not cuda_ready(torch):
+        torch_missing = "no CUDA in this torch"
+    else:
+        torch_missing = None
+    result = memory.measure("lstm", config_name, length, args.device, args.threads, torch_missing)
+    print(f"\npeak memory of one training step: lstm {config_name} at T={length}, each system in a fresh process")
+    print(report.memory_table(result))
+    return result
+
+
+def run_profile(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from . import profiling
+
+    cells, configs = selected(args)
+    results = []
+    for config_name in configs:
+        for cell in cells:
+            progress(f"[profile] {cell} {config_name}")
+            profiled = profiling.profile_step(cell, config_name, steps=1 if args.quick else 3, device=args.device)
+            results.append(profiled)
+            print(f"\ncProfile of tinygrad_rnn's training step: {cell} {config_name}")
+            print(profiled["text"])
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.device == "cuda":
@@ -86,84 +153,29 @@ def main(argv: list[str] | None = None) -> int:
     meta = environment.describe(args.threads, args.device, torch)
     if torch is None:
         meta["torch_status"] = torch_status()
-    result: dict[str, Any] = {"meta": meta, "args": vars(args)}
     print("\n".join(environment.header_lines(meta)))
-
+    result: dict[str, Any] = {"meta": meta, "args": vars(args)}
     sections: dict[str, float] = {}
-    result["meta"]["section_s"] = sections
-    mark = time.perf_counter()
-
-    def done(name: str) -> None:
-        nonlocal mark
-        now = time.perf_counter()
-        sections[name] = round(now - mark, 2)
-        mark = now
-
-    cells, configs = selected(args)
-    rows = []
-    for config_name in configs:
-        for cell in cells:
-            config = CONFIGS[config_name]
-            reps = args.reps or (3 if args.quick else suite.REPS[config_name])
-            progress(f"[{cell} {config_name}] {config.describe()}: {reps} interleaved rounds")
-            rows.append(suite.measure(cell, config, args.device, torch, reps, inference="inference" not in skip))
-    result["training"] = rows
-    print("\ntraining step: forward over T, loss = sum of all h_t, backward; float32; median ms per step")
-    print("(every system checked against the floor first: loss and weight gradients agree; ours stays float32)")
-    print(report.timing_table(rows, "systems"))
-    if "inference" not in skip:
-        print("\nno_grad inference: forward over T; median ms")
-        print(report.timing_table(rows, "inference"))
-    done("training")
-
-    if "overhead" not in skip:
-        progress("[overhead] elementwise op on 2x2 tensors")
-        n, reps = (1000, 3) if args.quick else (20000, 7)
-        result["overhead"] = overhead.measure(torch, args.device, n=n, reps=reps)
-        print(f"\nper-op overhead: a * b on 2x2 tensors, µs per op (median of {reps} interleaved rounds of {n})")
-        print(report.overhead_table(result["overhead"]))
-        done("overhead")
-
-    if "scaling" not in skip:
-        config_name, lengths = ("tiny", scaling.QUICK_LENGTHS) if args.quick else ("medium", scaling.FULL_LENGTHS)
-        progress(f"[scaling] lstm {config_name}, T = {', '.join(map(str, lengths))}")
-        result["scaling"] = scaling.measure("lstm", config_name, lengths, args.device)
-        print(f"\nscaling in T: lstm, {CONFIGS[config_name].describe().split(' T=')[0]}, one step, median ms")
-        print(report.scaling_table(result["scaling"]))
-        done("scaling")
-
-    if "memory" not in skip:
-        config_name, length = ("small", 100) if args.quick else ("medium", 1000)
-        progress(f"[memory] lstm {config_name} at T={length}, one fresh subprocess per system")
-        if torch is None:
-            torch_missing = torch_status()
-        elif args.device == "cuda" and not cuda_ready(torch):
-            torch_missing = "no CUDA in this torch"
-        else:
-            torch_missing = None
-        result["memory"] = memory.measure("lstm", config_name, length, args.device, args.threads, torch_missing)
-        print(f"\npeak memory of one training step: lstm {config_name} at T={length}, each system in a fresh process")
-        print(report.memory_table(result["memory"]))
-        done("memory")
-
-    if args.profile:
-        from . import profiling
-
-        result["profile"] = []
-        for config_name in configs:
-            for cell in cells:
-                progress(f"[profile] {cell} {config_name}")
-                profiled = profiling.profile_step(cell, config_name, steps=1 if args.quick else 3, device=args.device)
-                result["profile"].append(profiled)
-                print(f"\ncProfile of tinygrad_rnn's training step: {cell} {config_name}")
-                print(profiled["text"])
-        done("profile")
+    meta["section_s"] = sections
+    sections_to_run = [
+        ("training", lambda: run_training(args, torch, skip)),
+        ("overhead", lambda: run_overhead(args, torch)),
+        ("scaling", lambda: run_scaling(args)),
+        ("memory", lambda: run_memory(args, torch)),
+        ("profile", lambda: run_profile(args)),
+    ]
+    for name, run in sections_to_run:
+        if name in skip or (name == "profile" and not args.profile):
+            continue
+        mark = time.perf_counter()
+        result[name] = run()
+        sections[name] = round(time.perf_counter() - mark, 2)
 
     end_load = list(os.getloadavg()) if hasattr(os, "getloadavg") else None
-    result["meta"]["load_average_end"] = end_load
-    result["meta"]["wall_s"] = time.perf_counter() - started
+    meta["load_average_end"] = end_load
+    meta["wall_s"] = time.perf_counter() - started
     if end_load:
-        print(f"\nload average at the end: {' '.join(f'{v:.2f}' for v in end_load)}; {result['meta']['wall_s']:.0f} s")
+        print(f"\nload average at the end: {' '.join(f'{v:.2f}' for v in end_load)}; {meta['wall_s']:.0f} s")
     if args.json:
         report.write_json(args.json, result)
         print(f"JSON written to {args.json}")
