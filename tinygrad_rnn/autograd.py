@@ -184,17 +184,24 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
     start.out_grads = [None] * start.n_outputs
     start.out_grads[root._slot] = gradient
     hooks = state.edge_hooks
+    # Sums made here are ours to add into in place; arrays that ops hand back may be
+    # views of other gradients, so the first sum for a slot allocates, later ones do not.
+    owned: set[int] = set()
     for node in reversed(topological_order(start)):
         grads = node.out_grads
         if grads is None:
             continue
-        if node.released:
+        if node.saved is RELEASED:
             raise_released(node)
         node.out_grads = None
+        if owned:
+            for g in grads:
+                owned.discard(id(g))
         if node.retained:
             _fill_retained(node, grads)
         in_grads = node.backward(*grads)  # arrays in, arrays out: nothing is recorded
-        for index, (edge, grad) in enumerate(zip(node.inputs, in_grads)):
+        for index, edge in enumerate(node.inputs):
+            grad = in_grads[index]
             if edge is None or grad is None:
                 continue
             if hooks:
@@ -205,7 +212,17 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
                 pending = parent.out_grads
                 if pending is None:
                     pending = parent.out_grads = [None] * parent.n_outputs
-                pending[slot] = grad if pending[slot] is None else pending[slot] + grad
+                previous = pending[slot]
+                if previous is None:
+                    pending[slot] = grad
+                elif id(previous) in owned:
+                    previous += grad  # in place; a NumPy scalar (0-d result) rebinds instead
+                    pending[slot] = previous
+                    owned.add(id(previous))
+                else:
+                    total = previous + grad
+                    owned.add(id(total))
+                    pending[slot] = total
             else:
                 _accumulate_leaf(edge, grad)
         if not retain_graph:

@@ -43,6 +43,8 @@ class Backend:
         self.xp = xp
         self._dtypes = {n: getattr(xp, n) for n in DTYPE_NAMES}
         self._names = {self.xp.asarray(0, dtype=d).dtype: n for n, d in self._dtypes.items()}
+        # array dtypes that carry gradients, for a quick membership test on the hot path
+        self.float_dtypes = frozenset(d for d, n in self._names.items() if n.startswith("float"))
         self._rng = None
 
     def __repr__(self) -> str:

@@ -7,7 +7,7 @@ from typing import Any
 from ..autograd import Function
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
-from .base import apply
+from .base import apply, apply1
 
 
 class Sigmoid(Function):
@@ -122,9 +122,9 @@ class Clamp(Function):
 def _unary(cls: type[Function], x: Tensor) -> Tensor:
     if not isinstance(x, Tensor):
         raise TypeError(f"{cls.__name__.lower()}: expected a Tensor, got {type(x).__name__}")
-    if not x.dtype.is_floating_point:
+    if x.data.dtype not in x.backend.float_dtypes:
         raise TypeError(f"{cls.__name__.lower()}: expected a float tensor, got {x.dtype!r}; use .float()")
-    return apply(cls, x)
+    return apply1(cls, x)
 
 
 def sigmoid(x: Tensor) -> Tensor:

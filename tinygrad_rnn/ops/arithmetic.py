@@ -8,7 +8,7 @@ from typing import Any
 from ..autograd import Function
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
-from .base import apply, as_tensor, broadcast_shapes, unbroadcast
+from .base import apply, apply1, apply2, as_tensor, broadcast_shapes, unbroadcast
 
 _SCALARS = (int, float, bool)
 
@@ -144,7 +144,7 @@ class MatMul(Function):
 
 
 def _check_matmul(a: Tensor, b: Tensor) -> None:
-    sa, sb = a.shape, b.shape
+    sa, sb = a.data.shape, b.data.shape
     if not sa or not sb:
         raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes {sa} and {sb}")
     inner_b = sb[0] if len(sb) == 1 else sb[-2]
@@ -162,7 +162,7 @@ def _check_matmul(a: Tensor, b: Tensor) -> None:
                 f"matmul: shapes {sa} and {sb} cannot be multiplied: their batch dimensions "
                 f"{sa[:-2]} and {sb[:-2]} cannot be broadcast together"
             ) from None
-    if a.dtype != b.dtype:
+    if a.data.dtype is not b.data.dtype and a.dtype != b.dtype:
         raise TypeError(f"matmul: both arguments need the same dtype, got {a.dtype!r} and {b.dtype!r}")
 
 
@@ -176,6 +176,12 @@ def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
 
 
 def _binary(cls: type[Function], a: Any, b: Any) -> Tensor:
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype:
+        try:  # the hot path: two tensors of one dtype
+            return apply2(cls, a, b)
+        except ValueError:
+            broadcast_shapes(cls.label, a.shape, b.shape)  # raises the readable error
+            raise
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             if a.dtype != b.dtype:  # by name: arrays of two backends have incomparable dtypes
@@ -234,7 +240,7 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
 
 
 def neg(a: Tensor) -> Tensor:
-    return apply(Neg, a)
+    return apply1(Neg, a)
 
 
 def matmul(a: Any, b: Any) -> Tensor:
@@ -244,4 +250,4 @@ def matmul(a: Any, b: Any) -> Tensor:
     if not isinstance(b, Tensor):
         b = as_tensor(b, a)
     _check_matmul(a, b)
-    return apply(MatMul, a, b)
+    return apply2(MatMul, a, b)
