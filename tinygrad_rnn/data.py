@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from .backend import host
+from .dtypes import get_default_dtype
 from .tensor import Tensor
 
 ADDING_BASELINE = 1.0 / 6.0  # the MSE of always answering 1.0
@@ -33,7 +34,8 @@ def adding_problem(
 
     Returns ``x`` of shape (length, batch, 2) (or (batch, length, 2) with
     ``batch_first=True``): channel 0 the values, channel 1 the markers; and
-    ``y`` of shape (batch, 1). The same ``rng`` state gives the same batch.
+    ``y`` of shape (batch, 1), both of the default float dtype, on ``device``
+    (default: the default device). The same ``rng`` state gives the same batch.
     """
     if length < 2:
         raise ValueError(f"adding_problem: length must be at least 2 (two marked steps), got {length}")
@@ -49,4 +51,5 @@ def adding_problem(
     y = (values * markers).sum(axis=1, keepdims=True)
     if not batch_first:
         x = x.transpose(1, 0, 2)
-    return Tensor(host.ascontiguousarray(x), device=device), Tensor(y, device=device)
+    dtype = get_default_dtype()
+    return Tensor(host.ascontiguousarray(x), dtype=dtype, device=device), Tensor(y, dtype=dtype, device=device)

@@ -1,11 +1,23 @@
 """Pictures of the gradient flow: Graphviz drawings of the unrolled graph, and gradient norms over time.
 
+- :func:`record_gradients` records, during ``backward``, the norm of the
+  gradient sent along every edge; :func:`draw` and :func:`compare` turn the
+  graph (and those norms) into a ``graphviz.Digraph``; :func:`save` writes it.
+- :func:`gradient_flow` measures ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) for every step;
+  :func:`flow_study` compares the tanh RNN, the GRU and the LSTM, and
+  :func:`plot` draws the result with matplotlib.
+- :func:`unroll` runs the standard experiment (seeded, loss = a random
+  projection of h_T) and returns a :class:`Trace` ready to draw.
+
 >>> from tinygrad_rnn import viz
->>> sorted(n for n in viz.__all__ if n[0].islower())[:4]
-['compare', 'draw', 'gradient_flow', 'record_gradients']
+>>> trace = viz.unroll("lstm", steps=3, hidden_size=4)
+>>> picture = viz.draw(trace, "cell")            # viz.save(picture, "lstm.svg") writes it
+>>> picture.source.count("LSTM</B>")              # one box per step
+3
 """
 
 from .experiment import unroll
+from .flow import Flow, FlowStudy, flow_study, gradient_flow, plot
 from .graph import compare, draw
 from .picture import Trace
 from .record import GradientRecord, record_gradients
@@ -13,6 +25,18 @@ from .render import GraphvizNotFoundError, save
 from .style import LogScale
 
 __all__ = [
-    "GradientRecord", "GraphvizNotFoundError", "LogScale", "Trace", "compare", "draw", "gradient_flow",
-    "record_gradients", "save", "unroll",
+    "Flow",
+    "FlowStudy",
+    "GradientRecord",
+    "GraphvizNotFoundError",
+    "LogScale",
+    "Trace",
+    "compare",
+    "draw",
+    "flow_study",
+    "gradient_flow",
+    "plot",
+    "record_gradients",
+    "save",
+    "unroll",
 ]

@@ -80,9 +80,7 @@ def _paths(graph: Graph, start: Function, goal: Function, members: set[int]) -> 
             if node is goal:
                 on_path[key] = True
             elif node.label in ELEMENTWISE:
-                on_path[key] = any(
-                    id(e.head) in members and reaches(e.head) for e in graph.users(node)
-                )
+                on_path[key] = any(id(e.head) in members and reaches(e.head) for e in graph.users(node))
         return on_path[key]
 
     for e in graph.users(start):

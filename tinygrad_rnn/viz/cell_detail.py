@@ -17,8 +17,8 @@ from collections import defaultdict
 from typing import Any
 
 from ..autograd import Function
-from .picture import CELL_NAMES, Picture, pretty_symbol, step_number
 from .labels import subscripted
+from .picture import CELL_NAMES, Picture, pretty_symbol, step_number
 from .record import source_key
 from .style import ROLE_COLOURS, format_norm
 from .walk import Edge, Place
@@ -95,9 +95,7 @@ def _columns(p: Picture, g: Any, grid: Grid) -> None:
                 rank.edge(upper, lower, style="invis")
 
 
-def _edges(
-    p: Picture, g: Any, grid: Grid, inputs: dict[Place, list], members: list[Edge], kind: str
-) -> list[Drawn]:
+def _edges(p: Picture, g: Any, grid: Grid, inputs: dict[Place, list], members: list[Edge], kind: str) -> list[Drawn]:
     e = members[0]
     src_unit, head_unit = p.unit(e.source), p.unit((e.head, 0))
     norm = p.edge_norm(e) if len(members) == 1 else (p.grads.into(e.source, e.head) if p.grads else None)
@@ -168,8 +166,7 @@ def _cell_box(p: Picture, g: Any, where: Place, nodes: list[Function], inputs: l
         swatch = "white" if norm is None else p.scale.colour(norm)
         text = name if norm is None else f'{name} <FONT POINT-SIZE="9">{format_norm(norm)}</FONT>'
         rows.append(
-            f'<TR><TD BGCOLOR="{swatch}" WIDTH="6"></TD>'
-            f'<TD BORDER="0"><FONT POINT-SIZE="10">{text}</FONT></TD></TR>'
+            f'<TR><TD BGCOLOR="{swatch}" WIDTH="6"></TD><TD BORDER="0"><FONT POINT-SIZE="10">{text}</FONT></TD></TR>'
         )
     label = '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">' + "".join(rows) + "</TABLE>>"
     # class "cell": Diagram never mirrors a picture with ports, which would swap the rows' edges

@@ -152,6 +152,7 @@ class Diagram(graphviz.Digraph):
     ) -> Any:
         if engine not in (None, "dot") or neato_no_op:
             return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding)
+
         def layout(source: str) -> str:
             return graphviz.pipe("dot", "dot", source.encode(self.encoding), quiet=quiet).decode(self.encoding)
 

@@ -56,10 +56,18 @@ def last_hidden(layer: Any, x: tg.Tensor) -> tg.Tensor:
     return h_n[(layer.num_layers - 1) * layer.num_directions]
 
 
-def projection(hidden_size: int, rng: Any) -> tg.Tensor:
-    """The fixed random direction p (norm about 1) that the loss projects h_T on."""
+def projection(hidden_size: int, rng: Any, like: tg.Tensor | None = None) -> tg.Tensor:
+    """The fixed random direction p (norm about 1) that the loss projects h_T on (dtype and device of ``like``)."""
     p = rng.standard_normal((hidden_size, 1)) / math.sqrt(hidden_size)
-    return tg.Tensor(p.astype(host.float32))
+    if like is None:
+        return tg.Tensor(p.astype(host.float32))
+    return tg.Tensor(p, dtype=like.dtype, device=like.device)
+
+
+def projection_loss(layer: Any, x: tg.Tensor, rng: Any) -> tg.Tensor:
+    """L = Σ_n p · h_T[n], with p drawn from ``rng``."""
+    h_T = last_hidden(layer, x)
+    return (h_T @ projection(layer.hidden_size, rng, h_T)).sum()
 
 
 def unroll(
@@ -78,8 +86,8 @@ def unroll(
     tg.manual_seed(seed)
     layer = make_layer(cell, hidden_size, forget_bias=forget_bias)
     rng = host.random.default_rng(seed)
-    x, _ = adding_problem(batch, steps, rng)
-    loss = (last_hidden(layer, x) @ projection(hidden_size, rng)).sum()
+    x, _ = adding_problem(batch, steps, rng, device=tg.get_default_device())
+    loss = projection_loss(layer, x, rng)
     with record_gradients() as grads:
         loss.backward()
     return Trace(loss, grads, layer, title(cell, forget_bias if cell == "lstm" else None))

@@ -10,8 +10,14 @@ from .labels import subscripted
 from .style import ROLE_COLOURS, LogScale
 
 _ROLE_SYMBOLS = {
-    "forget gate": "f_t", "input gate": "i_t", "candidate": "g_t / n_t", "output gate": "o_t",
-    "cell state": "c_t", "hidden state": "h_t", "reset gate": "r_t", "update gate": "z_t",
+    "forget gate": "f_t",
+    "input gate": "i_t",
+    "candidate": "g_t / n_t",
+    "output gate": "o_t",
+    "cell state": "c_t",
+    "hidden state": "h_t",
+    "reset gate": "r_t",
+    "update gate": "z_t",
 }
 
 
@@ -33,8 +39,7 @@ def _swatches(scale: LogScale) -> str:
         bars.append(f'<TD BGCOLOR="{scale.colour(norm)}" WIDTH="40" HEIGHT="{height}" FIXEDSIZE="TRUE"></TD>')
         labels.append(f'<TD><FONT POINT-SIZE="10">{power_of_ten(k)}</FONT></TD>')
     return (
-        '<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="0">'
-        f'<TR>{"".join(bars)}</TR><TR>{"".join(labels)}</TR></TABLE>'
+        f'<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="0"><TR>{"".join(bars)}</TR><TR>{"".join(labels)}</TR></TABLE>'
     )
 
 
@@ -84,7 +89,9 @@ def legend_label(pictures: Sequence[Any], scale: LogScale, title: str | None, sh
         notes.append("dashed box under a step: its slice of the input projection, computed before the loop")
     if notes:
         text = '<BR ALIGN="LEFT"/>'.join(subscripted(n) for n in notes)
-        rows.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="#444444">{text}<BR ALIGN="LEFT"/></FONT></TD></TR>')
+        rows.append(
+            f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="#444444">{text}<BR ALIGN="LEFT"/></FONT></TD></TR>'
+        )
     if not rows:
         return ""
     return '<<TABLE BORDER="0" CELLSPACING="2">' + "".join(rows) + "</TABLE>>"

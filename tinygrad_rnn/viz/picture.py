@@ -212,8 +212,12 @@ class Picture:
         if note:
             lines.append(f'<FONT POINT-SIZE="9" COLOR="#555555">{html.escape(note)}</FONT>')
         g.node(
-            self.ids[id(leaf)], label="<" + "<BR/>".join(lines) + ">", shape="box", style="filled",
-            fillcolor=PARAMETER_COLOUR, color="#999999",
+            self.ids[id(leaf)],
+            label="<" + "<BR/>".join(lines) + ">",
+            shape="box",
+            style="filled",
+            fillcolor=PARAMETER_COLOUR,
+            color="#999999",
         )
 
     def stub(self, g: Any, text: str, tooltip: str, note: str | None = None) -> str:

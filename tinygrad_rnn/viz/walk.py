@@ -6,7 +6,7 @@ it never guesses structure from shapes.
 >>> import tinygrad_rnn as tg
 >>> from tinygrad_rnn.viz.walk import walk
 >>> w = tg.nn.Parameter(tg.ones(2))
->>> g = walk([(w * 3.0).sum()], {"w": w})
+>>> g = walk([(w * 3.0).sum()], parameter_names({"w": w}))
 >>> [n.label for n in g.nodes], g.leaf_names[id(w)]
 (['⊙', 'Σ'], 'w')
 """

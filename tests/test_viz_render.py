@@ -1,0 +1,94 @@
+"""Writing pictures: SVG/PNG through Graphviz's dot, the carry path on top, and the error without dot."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tinygrad_rnn import viz
+from tinygrad_rnn.viz import diagram, render
+
+graphviz = pytest.importorskip("graphviz")
+needs_dot = pytest.mark.skipif(
+    shutil.which("dot") is None, reason="Graphviz's dot program is not installed (apt-get install graphviz)"
+)
+
+
+@needs_dot
+@pytest.mark.parametrize("detail", ["op", "cell"])
+def test_render_svg_with_dot(tmp_path: Path, detail: str) -> None:
+    picture = viz.draw(viz.unroll("lstm", steps=3, hidden_size=2), detail)
+    path = viz.save(picture, tmp_path / "lstm.svg")
+    text = path.read_text()
+    assert "<svg" in text and "LSTM" in text if detail == "cell" else "<svg" in text
+    assert not (tmp_path / "lstm.dot").exists()  # the source is only left behind when dot is missing
+
+
+@needs_dot
+def test_render_png_and_compare(tmp_path: Path) -> None:
+    traces = [viz.unroll(cell, steps=3, hidden_size=2) for cell in ("rnn", "lstm", "gru")]
+    path = viz.save(viz.compare(traces), tmp_path / "compare.png")
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert viz.compare(traces, "op")._repr_mimebundle_()["image/svg+xml"].lstrip().startswith("<?xml")
+
+
+@needs_dot
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_carry_path_is_drawn_on_top(cell: str) -> None:
+    """After the layout, the carry path's nodes sit above the other ops of the steps (y grows upwards)."""
+    source = viz.draw(viz.unroll(cell, steps=4, hidden_size=2), "op").source
+    laid = graphviz.pipe("dot", "dot", source.encode()).decode()
+    fixed = diagram.carry_on_top(laid)
+    ys: dict[str, list[float]] = {"carry": [], "step": []}
+    for _, attrs in diagram._nodes(fixed):
+        kind = diagram._node_class(attrs)
+        if kind in ys:
+            ys[kind].append(diagram._node_y(attrs))
+    assert sum(ys["carry"]) / len(ys["carry"]) > sum(ys["step"]) / len(ys["step"])
+    assert "labelloc" in fixed
+
+
+@needs_dot
+def test_render_method_writes_the_picture(tmp_path: Path) -> None:
+    picture = viz.draw(viz.unroll("gru", steps=2, hidden_size=2), "op")
+    out = picture.render(tmp_path / "gru.gv", format="svg")
+    assert Path(out).read_text().count("<svg") == 1
+
+
+def test_without_dot_the_error_says_how_to_install_and_the_source_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    picture = viz.draw(viz.unroll("rnn", steps=2, hidden_size=2), "cell")
+    with pytest.raises(viz.GraphvizNotFoundError, match="apt-get install graphviz") as error:
+        viz.save(picture, tmp_path / "pictures" / "rnn.svg")
+    source = tmp_path / "pictures" / "rnn.dot"
+    assert source.read_text() == picture.source
+    assert str(source) in str(error.value) and "dot -Tsvg" in str(error.value)
+
+
+def test_dot_files_need_no_graphviz_program(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render.shutil, "which", lambda name: None)
+    path = viz.save(viz.draw(viz.unroll("rnn", steps=2, hidden_size=2)), tmp_path / "rnn.dot")
+    assert path.read_text().startswith("digraph")
+    with pytest.raises(ValueError, match="must end in"):
+        viz.save(viz.draw(viz.unroll("rnn", steps=2, hidden_size=2)), tmp_path / "rnn.jpeg")
+
+
+def test_mirroring_a_laid_out_graph() -> None:
+    laid = (
+        'digraph g {\n\tgraph [bb="0,0,100,100"];\n'
+        '\tsubgraph cluster_a {\n\t\tgraph [bb="10,10,40,30", label=a, labelloc=b, lp="25,15"];\n'
+        '\t\ta [class=carry, pos="20,20"];\n\t}\n'
+        '\tb [class=step, pos="20,80"];\n'
+        '\ta -> b [lp="20,50", pos="e,20,70 20,30 20,50"];\n}\n'
+    )
+    out = diagram.carry_on_top(laid)  # the carry node was below: the drawing (y 10..80) is mirrored
+    assert re.search(r'a \[class=carry, pos="20,70"\]', out) and 'b [class=step, pos="20,10"]' in out
+    assert 'bb="10,60,40,80"' in out and 'lp="25,75"' in out
+    assert 'pos="e,20,20 20,60 20,40"' in out and 'lp="20,40"' in out
+    assert 'graph [bb="0,0,100,100"]' in out  # the root graph (and its legend) stay
+    assert diagram.carry_on_top(out) == out  # already on top: left alone
