@@ -141,6 +141,32 @@ class Function:
         return f"<{type(self).__name__} '{getattr(self, 'name', None) or self.label}'{where}>"
 
 
+class ProductSum:
+    """A gradient Σ_k a_kᵀ·g_k, kept unevaluated until something needs its value.
+
+    A weight used at every time step (``h_{t−1} @ W``) receives one product per
+    step. Summing them as they arrive costs T small matrix products and T
+    additions; kept as a list, they become one large product, [a_1; …; a_T]ᵀ ·
+    [g_1; …; g_T], when the weight's node is reached: the same sum, in the one
+    GEMM a hand-written BPTT would use.
+    """
+
+    __slots__ = ("xp", "lefts", "rights")
+
+    def __init__(self, xp: Any, left: Any, right: Any):
+        self.xp, self.lefts, self.rights = xp, [left], [right]
+
+    def absorb(self, other: ProductSum) -> None:
+        self.lefts += other.lefts
+        self.rights += other.rights
+
+    def evaluate(self) -> Any:
+        if len(self.lefts) == 1:
+            return self.lefts[0].T @ self.rights[0]
+        xp = self.xp
+        return xp.concat(self.lefts, axis=0).T @ xp.concat(self.rights, axis=0)
+
+
 def _accumulate_leaf(tensor: Any, grad: Any) -> None:
     if tensor.grad is None:
         # a copy: the same array may reach several leaves (Add passes it on)
@@ -187,6 +213,7 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
     # Sums made here are ours to add into in place; arrays that ops hand back may be
     # views of other gradients, so the first sum for a slot allocates, later ones do not.
     owned: set[int] = set()
+    leaf_products: dict[int, tuple[Any, ProductSum]] = {}
     for node in reversed(topological_order(start)):
         grads = node.out_grads
         if grads is None:
@@ -194,8 +221,10 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
         if node.saved is RELEASED:
             raise_released(node)
         node.out_grads = None
-        if owned:
-            for g in grads:
+        for k, g in enumerate(grads):
+            if type(g) is ProductSum:
+                grads[k] = g.evaluate()
+            elif owned:
                 owned.discard(id(g))
         if node.retained:
             _fill_retained(node, grads)
@@ -205,6 +234,8 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
             if edge is None or grad is None:
                 continue
             if hooks:
+                if type(grad) is ProductSum:
+                    grad = grad.evaluate()
                 for hook in hooks:
                     hook(node, index, grad)
             if type(edge) is tuple:
@@ -215,19 +246,33 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
                 previous = pending[slot]
                 if previous is None:
                     pending[slot] = grad
+                elif type(grad) is ProductSum and type(previous) is ProductSum:
+                    previous.absorb(grad)
                 elif id(previous) in owned:
-                    previous += grad  # in place; a NumPy scalar (0-d result) rebinds instead
+                    previous += _value(grad)  # in place; a NumPy scalar (0-d result) rebinds instead
                     pending[slot] = previous
                     owned.add(id(previous))
                 else:
-                    total = previous + grad
+                    total = _value(previous) + _value(grad)
                     owned.add(id(total))
                     pending[slot] = total
+            elif type(grad) is ProductSum:
+                held = leaf_products.get(id(edge))
+                if held is None:
+                    leaf_products[id(edge)] = (edge, grad)
+                else:
+                    held[1].absorb(grad)
             else:
                 _accumulate_leaf(edge, grad)
         if not retain_graph:
             node.saved = RELEASED
             node.retained = None
+    for leaf, product in leaf_products.values():
+        _accumulate_leaf(leaf, product.evaluate())
+
+
+def _value(grad: Any) -> Any:
+    return grad.evaluate() if type(grad) is ProductSum else grad
 
 
 def _fill_retained(node: Function, grads: list) -> None:

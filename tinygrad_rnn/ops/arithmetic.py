@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..autograd import Function
+from ..autograd import Function, ProductSum
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 from .base import apply, apply1, apply2, as_tensor, broadcast_shapes, unbroadcast
@@ -130,7 +130,9 @@ class MatMul(Function):
         a, b = self.saved
         xp = self.xp
         if a.ndim == 2 and b.ndim == 2:  # the common case, without reshapes
-            return (g @ b.T if self.needs[0] else None, a.T @ g if self.needs[1] else None)
+            # the right operand's gradient aᵀ·g stays a ProductSum: a weight shared by
+            # every time step then gets one GEMM instead of one per step
+            return (g @ b.T if self.needs[0] else None, ProductSum(xp, a, g) if self.needs[1] else None)
         a2 = a if a.ndim > 1 else xp.reshape(a, (1, a.shape[0]))
         b2 = b if b.ndim > 1 else xp.reshape(b, (b.shape[0], 1))
         batch = broadcast_shapes("matmul", a2.shape[:-2], b2.shape[:-2])

@@ -7,7 +7,6 @@ from typing import Any
 from ..autograd import Function, state
 from ..tensor import Tensor
 
-
 _new = object.__new__
 
 
