@@ -59,6 +59,7 @@ def describe(threads: int, device: str, torch: Any) -> dict[str, Any]:
         "platform": platform.platform(),
         "python": platform.python_version(),
         "numpy": np.__version__,
+        "tinygrad_rnn": _tinygrad_state(),
         "threads": threads,
         "device": device,
         "blas": [
@@ -86,6 +87,32 @@ def describe(threads: int, device: str, torch: Any) -> dict[str, Any]:
     if device == "cuda":
         meta["cuda"] = _describe_cuda(torch)
     return meta
+
+
+def _tinygrad_state() -> dict[str, Any]:
+    """tinygrad_rnn's version and, in a git checkout, the commit and whether the engine has uncommitted edits."""
+    import subprocess
+
+    import tinygrad_rnn
+
+    state: dict[str, Any] = {"version": tinygrad_rnn.__version__}
+    root = os.path.dirname(os.path.dirname(os.path.abspath(tinygrad_rnn.__file__)))
+    try:
+        commit = subprocess.run(
+            ["git", "-C", root, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, timeout=10
+        )
+        dirty = subprocess.run(
+            ["git", "-C", root, "status", "--porcelain", "--", "tinygrad_rnn"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return state
+    if commit.returncode == 0:
+        state["commit"] = commit.stdout.strip()
+        state["uncommitted_engine_changes"] = bool(dirty.stdout.strip())
+    return state
 
 
 def _cpu_model() -> str:
@@ -119,6 +146,14 @@ def _describe_cuda(torch: Any) -> dict[str, Any]:
     return info
 
 
+def _describe_state(state: dict[str, Any]) -> str:
+    text = state["version"]
+    if "commit" in state:
+        text += f" (commit {state['commit']}"
+        text += ", with uncommitted changes in tinygrad_rnn/)" if state["uncommitted_engine_changes"] else ")"
+    return text
+
+
 def header_lines(meta: dict[str, Any]) -> list[str]:
     """The lines printed before any timing."""
     load = meta["load_average"]
@@ -128,6 +163,7 @@ def header_lines(meta: dict[str, Any]) -> list[str]:
         f"  (1, 5, 15 min; {meta['cores']} cores)",
         f"machine       {meta['cpu']}, {meta['platform']}",
         f"Python        {meta['python']}   NumPy {meta['numpy']}",
+        f"tinygrad_rnn  {_describe_state(meta['tinygrad_rnn'])}",
     ]
     for lib in meta["blas"]:
         if lib["user_api"] == "blas":

@@ -107,6 +107,8 @@ def scaling_table(scaling: dict[str, Any]) -> str:
         short, long = ratio["pair"]
         parts = [f"{name} {ratio[name]:.2f}" for name in ("tinygrad_rnn", "numpy floor") if name in ratio]
         text += f"\nbackward t({long})/t({short}): {', '.join(parts)}  (4.00 = linear in T)"
+        if "ours/floor" in ratio:
+            text += f"; ours/floor's: {ratio['ours/floor']:.2f}"
     return text
 
 

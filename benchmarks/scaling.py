@@ -105,7 +105,7 @@ def measure(
 
 
 def _ratios(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    """Backward t(4T)/t(T) for the first pair of lengths that was measured."""
+    """Backward t(4T)/t(T) for the first pair of lengths that was measured, and ours over the floor's."""
     by_length = {row["T"]: row for row in rows}
     for short, long in RATIO_PAIRS:
         if short in by_length and long in by_length:
@@ -114,6 +114,9 @@ def _ratios(rows: list[dict[str, Any]]) -> dict[str, Any]:
                 a, b = by_length[short].get(name, {}), by_length[long].get(name, {})
                 if "backward_ms" in a and "backward_ms" in b:
                     out[name] = b["backward_ms"] / a["backward_ms"]
+            if "tinygrad_rnn" in out and "numpy floor" in out:
+                # The floor is linear by construction: its own ratio shows what cache and load add.
+                out["ours/floor"] = out["tinygrad_rnn"] / out["numpy floor"]
             return out
     return {}
 
