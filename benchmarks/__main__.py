@@ -24,7 +24,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         prog="python -m benchmarks",
         description="Times tinygrad_rnn's RNN/LSTM/GRU training step against PyTorch and a NumPy floor.",
     )
-    parser.add_argument("--cell", choices=[*CELLS, "all"], default="all")
+    parser.add_argument("--cell", choices=[*CELLS, "all"], default="all", help="which layers (default all)")
     parser.add_argument(
         "--config",
         choices=["small", "medium", "large", "xl", "all"],
@@ -34,7 +34,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP/torch threads (default 1)")
     parser.add_argument("--json", metavar="FILE", help="also write the whole report as JSON")
     parser.add_argument("--quick", action="store_true", help="a smoke run in seconds: few reps, small configs")
-    parser.add_argument("--device", choices=["cpu", "cuda"], default="cpu")
+    parser.add_argument(
+        "--device",
+        choices=["cpu", "cuda"],
+        default="cpu",
+        help="cuda: tinygrad_rnn on CuPy, torch cuDNN and composed with TF32 off and on, the floor on CuPy",
+    )
     parser.add_argument("--reps", type=int, help="timed rounds per system (default depends on the config)")
     parser.add_argument("--skip", default="", help=f"comma-separated sections to leave out: {', '.join(SECTIONS)}")
     parser.add_argument("--no-torch", action="store_true", help="leave torch out even where it is installed")
