@@ -63,7 +63,8 @@ def draw_cells(p: Picture, g: Any, wrap: int | None = None) -> None:
     for node in p.outside:
         p.op_node(g, node)
     for leaf in p.graph.leaves:
-        p.leaf_node(g, leaf)
+        steps = {p.where[id(e.head)] for e in p.graph.edges if e.source is leaf} - set(p.loops) - {("outside",)}
+        p.leaf_node(g, leaf, "used in every step" if len(steps) > 1 else "")
     for tail, head, attrs in edges:
         g.edge(tail, head, **attrs)
     for where in p.loops:  # the work before the loop goes left of the first step
@@ -156,9 +157,11 @@ def _cell_box(p: Picture, g: Any, where: Place, nodes: list[Function], inputs: l
         top = state or hidden
         name = subscripted(top.name or "s_t", step)
         rows.append(f'<TR><TD PORT="top" BGCOLOR="{ROLE_COLOURS["cell state"]}" COLSPAN="2">{name}</TD></TR>')
-    rows.append(
-        f'<TR><TD PORT="mid" COLSPAN="2"><B>{_cell_name(nodes)}</B> <FONT POINT-SIZE="10">t={step}</FONT></TD></TR>'
-    )
+    lane = ""
+    if len(p.lanes) > 1:  # which layer, and which way it runs
+        lane = f'<BR/><FONT POINT-SIZE="9">layer {where[1]} {"←" if where[2] == "reverse" else "→"}</FONT>'
+    name = f'<B>{_cell_name(nodes)}</B> <FONT POINT-SIZE="10">t={step}</FONT>{lane}'
+    rows.append(f'<TR><TD PORT="mid" COLSPAN="2">{name}</TD></TR>')
     if hidden is not None:
         name = subscripted(hidden.name or "h_t", step)
         rows.append(f'<TR><TD PORT="bot" BGCOLOR="{ROLE_COLOURS["hidden state"]}" COLSPAN="2">{name}</TD></TR>')
