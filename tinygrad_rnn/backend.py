@@ -114,6 +114,14 @@ class Backend:
         """1/(1+e^-x) as 0.5·tanh(0.5·x)+0.5: no overflow, exact 0 and 1 far out."""
         return self.xp.tanh(x * 0.5) * 0.5 + 0.5
 
+    def sigmoid_grad(self, g: Any, y: Any) -> Any:
+        """g·σ'(x) from the saved output y = σ(x): g·y·(1−y)."""
+        return g * y * (1.0 - y)
+
+    def tanh_grad(self, g: Any, y: Any) -> Any:
+        """g·tanh'(x) from the saved output y = tanh(x): g·(1−y²)."""
+        return g * (1.0 - y * y)
+
     def take(self, x: Any, key: Any) -> Any:
         """``x[key]`` where key holds integer or boolean arrays (advanced indexing)."""
         return x[key]
@@ -152,6 +160,18 @@ class NumpyBackend(Backend):
         host.tanh(out, out=out)
         out *= 0.5
         out += 0.5
+        return out
+
+    def sigmoid_grad(self, g: Any, y: Any) -> Any:
+        out = host.subtract(1.0, y, out=host.empty_like(y))  # one buffer, three passes in place
+        out *= y
+        out *= g
+        return out
+
+    def tanh_grad(self, g: Any, y: Any) -> Any:
+        out = host.multiply(y, y, out=host.empty_like(y))
+        host.subtract(1.0, out, out=out)
+        out *= g
         return out
 
     def index_add(self, shape: tuple, key: Any, values: Any, dtype: Any) -> Any:
@@ -264,6 +284,16 @@ class CupyBackend(Backend):
     def is_array(self, data: Any) -> bool:
         return isinstance(data, self._cupy.ndarray)
 
+    # A GPU step is bound by kernel launches, not arithmetic: each of these is one kernel.
+    def sigmoid(self, x: Any) -> Any:
+        return _cupy_kernels(self._cupy)["sigmoid"](x)
+
+    def sigmoid_grad(self, g: Any, y: Any) -> Any:
+        return _cupy_kernels(self._cupy)["sigmoid_grad"](g, y)
+
+    def tanh_grad(self, g: Any, y: Any) -> Any:
+        return _cupy_kernels(self._cupy)["tanh_grad"](g, y)
+
     def from_host(self, array: host.ndarray) -> Any:
         with self._cupy.cuda.Device(self.index):
             return self._cupy.asarray(array)
@@ -290,6 +320,19 @@ class CupyBackend(Backend):
 def format_array(array: host.ndarray, prefix: str) -> str:
     """The printed form of a host array, PyTorch-style (4 decimals, commas)."""
     return host.array2string(array, separator=", ", prefix=prefix, precision=4, threshold=1000, edgeitems=3)
+
+
+_kernels: dict[str, Any] = {}
+
+
+def _cupy_kernels(cupy: Any) -> dict[str, Any]:
+    """Fused elementwise kernels, compiled once on first use."""
+    if not _kernels:
+        kernel = cupy.ElementwiseKernel
+        _kernels["sigmoid"] = kernel("T x", "T y", "y = tanh(x * (T)0.5) * (T)0.5 + (T)0.5", "tg_sigmoid")
+        _kernels["sigmoid_grad"] = kernel("T g, T y", "T d", "d = g * y * ((T)1 - y)", "tg_sigmoid_grad")
+        _kernels["tanh_grad"] = kernel("T g, T y", "T d", "d = g * ((T)1 - y * y)", "tg_tanh_grad")
+    return _kernels
 
 
 _seed: int | None = None

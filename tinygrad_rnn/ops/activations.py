@@ -21,8 +21,7 @@ class Sigmoid(Function):
         return out
 
     def backward(self, g: Any) -> tuple:
-        out = self.saved
-        return (g * out * (1.0 - out),)
+        return (self.backend.sigmoid_grad(g, self.saved),)
 
 
 class Tanh(Function):
@@ -36,8 +35,7 @@ class Tanh(Function):
         return out
 
     def backward(self, g: Any) -> tuple:
-        out = self.saved
-        return (g * (1.0 - out * out),)
+        return (self.backend.tanh_grad(g, self.saved),)
 
 
 class Relu(Function):
