@@ -110,3 +110,17 @@ def test_flow_is_seeded() -> None:
     b = flow_study(6, hidden_size=4, forget_biases=(), batch=2, seed=5)
     np.testing.assert_array_equal(a.before["lstm"].c, b.before["lstm"].c)
     assert viz.gradient_flow is gradient_flow
+
+
+def test_on_every_backend(device: str) -> None:
+    """The record, the study and a drawing use only array-API functions: they run on any backend."""
+    previous = tg.get_default_device()
+    tg.set_default_device(device)
+    try:
+        here = flow_study(5, hidden_size=3, forget_biases=(), batch=2)
+        assert "cluster_step_0_forward_2" in viz.draw(viz.unroll("gru", steps=3, hidden_size=2)).source
+    finally:
+        tg.set_default_device(previous)
+    cpu = flow_study(5, hidden_size=3, forget_biases=(), batch=2)
+    for key in ("rnn", "gru", "lstm"):
+        np.testing.assert_allclose(here.before[key].carried, cpu.before[key].carried, rtol=1e-4)

@@ -18,11 +18,20 @@
 
 from .experiment import unroll
 from .flow import Flow, FlowStudy, flow_study, gradient_flow, plot
-from .graph import compare, draw
 from .picture import Trace
 from .record import GradientRecord, record_gradients
 from .render import GraphvizNotFoundError, save
 from .style import LogScale
+
+try:
+    from .graph import compare, draw
+except ImportError as _missing:  # the graphviz package; measuring and plotting work without it
+    _reason = str(_missing)
+
+    def draw(*args: object, **kwargs: object) -> None:
+        raise ImportError(f"viz.draw needs the graphviz package: pip install 'tinygrad_rnn[viz]' ({_reason})")
+
+    compare = draw
 
 __all__ = [
     "Flow",

@@ -223,6 +223,7 @@ def plot(study: FlowStudy, path: Any = None, *, dpi: int = 110) -> Any:
     axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
     t = host.arange(1, study.steps + 1)
     for ax, (name, flows) in zip(axes, panels):
+        trained = flows is study.after
         blues = iter(_BLUES)
         for key, flow in flows.items():
             if key == "lstm" and any(k.startswith("lstm@") and flows[k] is flow for k in flows):
@@ -232,6 +233,8 @@ def plot(study: FlowStudy, path: Any = None, *, dpi: int = 110) -> Any:
             colour = _COLOURS.get(key) or next(blues, "#08306b")
             state = "h" if flow.c is None else "c"
             label = f"{flow.label}: {state}   ({ratio:+.1f})"
+            if trained:
+                label += f"   MSE {study.mse[key]:.3f}"
             chosen = key.startswith("lstm@") and flows.get("lstm") is flow  # the --forget-bias LSTM
             ax.plot(t, s / s[-1], color=colour, lw=3.0 if chosen else 1.8, label=label)
         ax.set_yscale("log")
@@ -239,7 +242,8 @@ def plot(study: FlowStudy, path: Any = None, *, dpi: int = 110) -> Any:
         ax.set_title(name, fontsize=11)
         ax.grid(True, which="major", alpha=0.3)
         ax.set_xlim(1, study.steps)
-        ax.legend(fontsize=8.5, loc="lower right", title="state   (log10 ratio at t = 1)", title_fontsize=8.5)
+        heading = "state   (log10 ratio at t = 1)" + ("   adding-problem MSE" if trained else "")
+        ax.legend(fontsize=8.5, loc="lower right", title=heading, title_fontsize=8.5)
     axes[0].set_ylabel("‖∂L/∂s_t‖ / ‖∂L/∂s_T‖")
     fig.suptitle(
         f"Gradient reaching step t from a loss at step T = {study.steps}  (H = {study.hidden_size}, seed {study.seed})",

@@ -32,11 +32,16 @@ FONT = "Helvetica,Arial,DejaVu Sans,sans-serif"
 
 def _as_trace(output: Any, grads: GradientRecord | None, params: Any, title: str | None) -> Trace:
     if isinstance(output, Trace):
-        return Trace(output.output, grads or output.grads, params or output.params, title or output.title)
+        return Trace(
+            output.output,
+            output.grads if grads is None else grads,
+            output.params if params is None else params,
+            output.title if title is None else title,
+        )
     return Trace(output, grads, params, title)
 
 
-def _digraph(name: str) -> Any:
+def _digraph(name: str) -> Diagram:
     g = Diagram(name)
     g.attr(rankdir="LR", fontname=FONT, newrank="true", nodesep="0.18", ranksep="0.3", compound="true")
     g.attr("node", fontname=FONT, fontsize="12", height="0.3", margin="0.06,0.03")
@@ -69,8 +74,9 @@ def draw(
     title: str | None = None,
     legend: bool = True,
     wrap: int | None = None,
-) -> Any:
-    """A ``graphviz.Digraph`` of the graph that produced ``output`` (a Tensor, a list of them, or a Trace).
+) -> Diagram:
+    """A ``graphviz.Digraph`` (a :class:`Diagram`) of the graph that produced ``output``: a Tensor, a list of them,
+    or a :class:`Trace`.
 
     - ``detail="op"`` draws every primitive; ``"cell"`` one box per cell step.
     - ``grads``: a :class:`GradientRecord` filled during ``backward``; edges then
@@ -104,7 +110,7 @@ def _wrap(picture: Picture, wrap: int | None) -> int | None:
 
 def compare(
     traces: Sequence[Trace], detail: str = "cell", *, shapes: bool = False, legend: bool = True, wrap: int | None = None
-) -> Any:
+) -> Diagram:
     """Several traces (e.g. RNN, LSTM and GRU on the same input) in one picture, on one colour scale.
 
     Each trace is a cluster titled by its ``title``; they stack top to bottom

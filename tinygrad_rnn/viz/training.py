@@ -16,7 +16,7 @@ from ..backend import host
 from ..data import adding_problem
 from .experiment import last_hidden
 
-LEARNING_RATE = 1e-2
+LEARNING_RATE = 3e-3
 BATCH = 32
 CLIP = 1.0
 
