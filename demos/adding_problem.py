@@ -70,8 +70,8 @@ def test_mse(model: Adder, x: tg.Tensor, y: tg.Tensor, chunk: int = 500) -> floa
     total = 0.0
     with tg.no_grad():
         for start in range(0, x.shape[0], chunk):
-            pred = model(x[start : start + chunk])
-            total += F.mse_loss(pred, y[start : start + chunk], reduction="sum").item()
+            stop = min(start + chunk, x.shape[0])
+            total += F.mse_loss(model(x[start:stop]), y[start:stop], reduction="sum").item()
     return total / x.shape[0]
 
 
@@ -131,8 +131,8 @@ def plot(results: list[dict[str, Any]], args: argparse.Namespace, path: Path) ->
 
 def main() -> None:
     parser = demo_parser(__doc__, "adding_problem")
-    parser.add_argument("--length", type=int, default=50, help="sequence length T (default 50)")
-    parser.add_argument("--steps", type=int, default=2000, help="training steps per model (default 2000)")
+    parser.add_argument("--length", type=int, default=100, help="sequence length T (default 100)")
+    parser.add_argument("--steps", type=int, default=3000, help="training steps per model (default 3000)")
     parser.add_argument("--batch", type=int, default=32, help="sequences per step (default 32)")
     parser.add_argument("--hidden", type=int, default=32, help="hidden units (default 32)")
     parser.add_argument("--lr", type=float, default=1e-2, help="Adam learning rate (default 1e-2)")

@@ -101,7 +101,7 @@ def entropy_bits(ids: np.ndarray, vocab_size: int) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def plot(history: list[dict[str, Any]], unigram: float, vocab_size: int, path: Path) -> None:
+def plot(history: list[dict[str, Any]], unigram: float, vocab_size: int, name: str, path: Path) -> None:
     """Train and held-out bpc against steps, with the two reference lines."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -114,7 +114,7 @@ def plot(history: list[dict[str, Any]], unigram: float, vocab_size: int, path: P
     ax.axhline(unigram, color="grey", linestyle=":", label=f"character frequencies ({unigram:.2f})")
     ax.set_xlabel("training step")
     ax.set_ylabel("bits per character")
-    ax.set_title("Character-level LSTM on Alice's Adventures in Wonderland")
+    ax.set_title(f"Character-level LSTM on {name}")
     ax.legend()
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
@@ -130,13 +130,13 @@ def build(vocab_size: int, settings: dict[str, Any]) -> tuple[CharLSTM, tg.optim
 def parse_args() -> tuple[argparse.Namespace, argparse.ArgumentParser]:
     parser = demo_parser(__doc__, "char_lstm")
     parser.add_argument("--text", type=Path, default=DEFAULT_TEXT, help="plain-text file (default: the shipped book)")
-    parser.add_argument("--steps", type=int, default=2500, help="train until this step (default 2500)")
+    parser.add_argument("--steps", type=int, default=3000, help="train until this step (default 3000)")
     parser.add_argument("--batch", type=int, default=32, help="parallel streams (default 32)")
     parser.add_argument("--seq-len", type=int, default=64, help="characters per step = BPTT length (default 64)")
     parser.add_argument("--embed", type=int, default=32, help="embedding size (default 32)")
-    parser.add_argument("--hidden", type=int, default=256, help="LSTM hidden units (default 256)")
+    parser.add_argument("--hidden", type=int, default=128, help="LSTM hidden units (default 128)")
     parser.add_argument("--layers", type=int, default=1, help="LSTM layers (default 1)")
-    parser.add_argument("--dropout", type=float, default=0.2, help="dropout on LSTM input and output (default 0.2)")
+    parser.add_argument("--dropout", type=float, default=0.1, help="dropout on LSTM input and output (default 0.1)")
     parser.add_argument("--lr", type=float, default=3e-3, help="Adam learning rate (default 3e-3)")
     parser.add_argument("--clip", type=float, default=1.0, help="gradient norm clip (default 1.0)")
     parser.add_argument("--eval-every", type=int, default=100, help="steps between held-out bpc (default 100)")
@@ -267,7 +267,7 @@ def main() -> None:
 
     history = run.history
     write_csv(out / "history.csv", history)
-    plot(history, unigram, len(vocab), out / "bpc.png")
+    plot(history, unigram, len(vocab), args.text.name, out / "bpc.png")
     best = min(history, key=lambda h: h["val_bpc"])
     results = {
         "text": args.text.name,

@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import device_skip_reason
 
 import tinygrad_rnn as tg
 
@@ -55,20 +56,36 @@ def test_help_names_the_shared_options(name: str) -> None:
         assert option in result.stdout
 
 
-def test_adding_problem_trains_all_three_models(tmp_path: Path) -> None:
-    run("adding_problem", tmp_path)
-    results = json.loads((tmp_path / "results.json").read_text())
+@pytest.fixture(scope="module")
+def adding_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("adding_problem")
+    run("adding_problem", out)
+    return out
+
+
+def test_adding_problem_trains_all_three_models(adding_out: Path) -> None:
+    results = json.loads((adding_out / "results.json").read_text())
     assert [r["model"] for r in results["results"]] == ["tanh RNN", "LSTM", "GRU"]
     assert results["baseline_mse"] == pytest.approx(1 / 6)
     for r in results["results"]:
         assert math.isfinite(r["final_test_mse"]) and 0 <= r["final_test_mse"] < 2
         assert r["curve"][0][0] == 0 and r["curve"][-1][0] == results["settings"]["steps"]
-    table = read_csv(tmp_path / "results.csv")
+    table = read_csv(adding_out / "results.csv")
     assert [row["model"] for row in table] == ["tanh RNN", "LSTM", "GRU"]
-    curves = read_csv(tmp_path / "curves.csv")
+    curves = read_csv(adding_out / "curves.csv")
     assert {row["model"] for row in curves} == {"tanh RNN", "LSTM", "GRU"}
     assert all(math.isfinite(float(row["test_mse"])) for row in curves)
-    assert (tmp_path / "adding_problem.png").stat().st_size > 0
+    assert (adding_out / "adding_problem.png").stat().st_size > 0
+
+
+@pytest.mark.skipif(device_skip_reason("array_api_strict") is not None, reason="array_api_strict is not installed")
+def test_device_is_passed_through_and_the_numbers_do_not_depend_on_it(adding_out: Path, tmp_path: Path) -> None:
+    # the strict array-API backend stands in for a GPU: a tensor left on the CPU would be an error there
+    run("adding_problem", tmp_path, "--device", "array_api_strict")
+    on_cpu = json.loads((adding_out / "results.json").read_text())["results"]
+    elsewhere = json.loads((tmp_path / "results.json").read_text())["results"]
+    for a, b in zip(on_cpu, elsewhere):
+        assert b["final_test_mse"] == pytest.approx(a["final_test_mse"], rel=1e-4, abs=1e-6)
 
 
 def test_adding_problem_rejects_an_unknown_model(tmp_path: Path) -> None:
