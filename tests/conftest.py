@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import os
 
 import numpy as np
 import pytest
@@ -29,6 +30,18 @@ settings.register_profile(
     derandomize=True,  # the same examples on every run: CI failures reproduce
 )
 settings.load_profile("tinygrad_rnn")
+
+# One BLAS thread: on a small shared machine, a second OpenBLAS thread that waits for a busy
+# core makes small matrix products ten times slower. Subprocesses (demos, CLI) inherit the
+# variables; this process is limited through threadpoolctl, as NumPy is already loaded.
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
+try:
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+except ImportError:  # the tests still run, only slower on a busy machine
+    pass
 
 DEVICES = ("cpu", "array_api_strict", "cuda")
 

@@ -10,7 +10,7 @@
 
 from . import functional, nn, optim
 from .autograd import enable_grad, is_grad_enabled, no_grad, scope
-from .backend import cuda_is_available, get_default_device, manual_seed, set_default_device
+from .backend import cuda_is_available, get_default_device, manual_seed, set_default_device, set_num_threads
 from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from .dtypes import DType, float32, float64, get_default_dtype, int64, set_default_dtype
 from .dtypes import bool_ as bool  # noqa: A001 (PyTorch's name)
@@ -104,6 +104,7 @@ __all__ = [
     "scope",
     "set_default_device",
     "set_default_dtype",
+    "set_num_threads",
     "sigmoid",
     "split",
     "sqrt",

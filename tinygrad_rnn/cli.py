@@ -23,6 +23,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .backend import set_num_threads
+
 GRAPH_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -80,6 +82,9 @@ def _common(p: argparse.ArgumentParser, steps: int, hidden: int) -> None:
         "initialisation is 0, which halves the cell state's gradient at every step)",
     )
     p.add_argument("--seed", type=int, default=0, help="seed for weights, data and the loss projection (default 0)")
+    p.add_argument(
+        "--threads", type=_positive("--threads"), default=1, help="BLAS threads (default 1: fastest for these sizes)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -202,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     """Runs ``tinygrad-rnn`` with ``argv`` (default: the command line); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    set_num_threads(args.threads)
     if args.command == "flow":
         _flow(args)
         return 0

@@ -1,0 +1,102 @@
+"""Why the LSTM remembers: pictures and numbers of the gradient flowing back through time.
+
+Draws the unrolled graph of an LSTM step by step (every primitive op, each edge
+coloured by the gradient that flowed along it), the tanh RNN, GRU and LSTM side
+by side on one colour scale, and the gradient norm ‖∂L/∂s_t‖ at every step for
+a loss read at the last step — before and after training on the adding
+problem. Prints what to look for in each.
+
+    python demos/gradient_flow.py                  # about three minutes on a laptop CPU
+    python demos/gradient_flow.py --train-steps 0  # the pictures at initialisation only, in seconds
+"""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+from _common import demo_parser, setup
+
+from tinygrad_rnn import viz
+from tinygrad_rnn.viz.experiment import CELLS
+
+NARRATION = {
+    "graph": """
+        {path}: one LSTM unrolled over {steps} steps, every primitive op drawn. The yellow
+        boxes along the top are the cell state c_t, joined by f_t ⊙ c_(t−1) and + only: the
+        conveyor belt. Edge colour and width give the gradient norm that flowed back along
+        each edge; the belt keeps its colour from step to step.""",
+    "compare": """
+        {path}: tanh RNN, LSTM and GRU on the same input, one box per step, on one colour
+        scale. Follow the edges from right to left: the RNN's hidden path fades fastest,
+        because each step multiplies the gradient by diag(1 − h²)·W_hh.""",
+    "flow": """
+        {path}: ‖∂L/∂s_t‖ for every t, log scale. At initialisation the tanh RNN, the GRU and
+        the LSTM with PyTorch's forget bias 0 all lose about a decade every few steps — with
+        f_t ≈ σ(0) = 0.5 the belt halves the gradient at every step. A forget bias of 1 or 3
+        opens the belt. After training, the gated cells have learnt to keep the gradient and
+        solve the adding problem; the tanh RNN has not.""",
+}
+
+
+def narrate(key: str, **values: object) -> None:
+    print(textwrap.dedent(NARRATION[key]).strip().format(**values), end="\n\n")
+
+
+def main() -> None:
+    parser = demo_parser(__doc__, "gradient_flow")
+    parser.add_argument("--steps", type=int, default=50, help="sequence length T of the gradient study (default 50)")
+    parser.add_argument(
+        "--graph-steps", type=int, default=6, help="steps drawn in the op-level and side-by-side pictures (default 6)"
+    )
+    parser.add_argument(
+        "--train-steps", type=int, default=1000, help="adding-problem training steps per model (default 1000; 0 skips)"
+    )
+    parser.add_argument(
+        "--forget-bias",
+        type=float,
+        default=1.0,
+        help="forget-gate bias of the pictured LSTM (default 1.0; PyTorch's 0 halves the belt's gradient each step)",
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.steps, args.graph_steps, args.train_steps = 12, 3, min(args.train_steps, 20)
+    out = setup(args, parser)
+
+    graph = viz.draw(viz.unroll("lstm", args.graph_steps, forget_bias=args.forget_bias, seed=args.seed), "op")
+    narrate("graph", path=_save(graph, out / "lstm_op.svg"), steps=args.graph_steps)
+
+    traces = [viz.unroll(cell, args.graph_steps, forget_bias=args.forget_bias, seed=args.seed) for cell in CELLS]
+    narrate("compare", path=_save(viz.compare(traces, "cell"), out / "compare.svg"))
+
+    study = viz.flow_study(
+        args.steps, forget_bias=args.forget_bias, seed=args.seed, train_steps=args.train_steps, progress=print
+    )
+    viz.plot(study, out / "gradient_flow.png")
+    (out / "gradient_flow.json").write_text(json.dumps(study.to_json(), indent=1))
+    narrate("flow", path=out / "gradient_flow.png")
+    print(f"log10 ‖∂L/∂s_1‖ / ‖∂L/∂s_T‖ at T = {args.steps}:")
+    for row in study.table():
+        if row["model"] == "lstm" and any(r["model"] == f"lstm@{args.forget_bias:g}" for r in study.table()):
+            continue  # the pictured LSTM is also one of the forget-bias rows
+        if study.after:
+            trained = (
+                f"   after training {row['log10_ratio_trained']:+6.2f} (adding-problem MSE {row['mse_trained']:.3f})"
+            )
+        else:
+            trained = ""
+        print(f"  {row['label']:<26} {row['state']}  {row['log10_ratio']:+6.2f}{trained}")
+    print(f"\nall outputs are in {out}/")
+
+
+def _save(picture: object, path: object) -> object:
+    """Writes the picture; without Graphviz's ``dot`` the .dot source is still written, and we say so."""
+    try:
+        return viz.save(picture, path)
+    except viz.GraphvizNotFoundError as error:
+        print(f"(could not render: {error})")
+        return path
+
+
+if __name__ == "__main__":
+    main()
