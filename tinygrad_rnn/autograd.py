@@ -167,10 +167,14 @@ class ProductSum:
         return xp.concat(self.lefts, axis=0).T @ xp.concat(self.rights, axis=0)
 
 
-def _accumulate_leaf(tensor: Any, grad: Any) -> None:
+def _accumulate_leaf(tensor: Any, grad: Any, fresh: bool = False) -> None:
+    """Adds ``grad`` into ``tensor.grad``; a leaf's gradient always has the leaf's dtype."""
+    backend = tensor.backend
+    if grad.dtype is not tensor.data.dtype and grad.dtype != tensor.data.dtype:
+        grad, fresh = backend.xp.astype(grad, tensor.data.dtype), True
     if tensor.grad is None:
-        # a copy: the same array may reach several leaves (Add passes it on)
-        tensor.grad = tensor._wrap(tensor.backend.xp.asarray(grad, copy=True), tensor.backend)
+        # a copy unless made for this leaf alone: the same array may reach several leaves (Add passes it on)
+        tensor.grad = tensor._wrap(grad if fresh else backend.copy(grad), backend)
     else:
         tensor.grad.data += grad
 
@@ -200,75 +204,110 @@ def topological_order(root: Function) -> list[Function]:
 
 
 def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
-    """Pushes ``gradient`` (an array shaped like ``root``) back through the graph."""
+    """Pushes ``gradient`` (an array shaped like ``root``) back through the graph.
+
+    The textbook loop: visit the nodes so that each comes after every node it
+    feeds, call its ``backward`` with the gradients its outputs received, and
+    send each input's gradient along its edge — summed into the parent node's
+    pending gradients, or into a leaf's ``.grad``.
+    """
     start = root._node
     if start is None:
         _accumulate_leaf(root, gradient)
         return
     if start.released:
         raise_released(start)
+    order = topological_order(start)
     start.out_grads = [None] * start.n_outputs
     start.out_grads[root._slot] = gradient
-    hooks = state.edge_hooks
-    # Sums made here are ours to add into in place; arrays that ops hand back may be
-    # views of other gradients, so the first sum for a slot allocates, later ones do not.
-    owned: set[int] = set()
-    leaf_products: dict[int, tuple[Any, ProductSum]] = {}
-    for node in reversed(topological_order(start)):
-        grads = node.out_grads
-        if grads is None:
-            continue
-        if node.saved is RELEASED:
-            raise_released(node)
-        node.out_grads = None
+    sums = _Sums()
+    try:
+        for node in reversed(order):
+            grads = node.out_grads
+            if grads is None:
+                continue
+            if node.saved is RELEASED:
+                raise_released(node)
+            node.out_grads = None
+            grads = sums.settle(grads)
+            if node.retained:
+                _fill_retained(node, grads)
+            in_grads = node.backward(*grads)  # arrays in, arrays out: nothing is recorded
+            for index, edge in enumerate(node.inputs):
+                grad = in_grads[index]
+                if edge is None or grad is None:
+                    continue
+                if state.edge_hooks:
+                    grad = _value(grad)
+                    for hook in state.edge_hooks:
+                        hook(node, index, grad)
+                if type(edge) is tuple:
+                    sums.send(edge[0], edge[1], grad)
+                else:
+                    sums.send_to_leaf(edge, grad)
+            if not retain_graph:
+                node.saved = RELEASED
+                node.retained = None
+        sums.finish_leaves()
+    finally:  # an error half-way must not leave gradients pending for the next backward
+        for node in order:
+            node.out_grads = None
+
+
+class _Sums:
+    """Where gradients meet: the pending sums of one backward pass.
+
+    Two tricks keep this cheap. A sum allocated here is ours, so later
+    gradients for the same slot are added into it in place (arrays that ops
+    hand back may be views of other gradients, so the first sum allocates).
+    And ProductSums (a weight's per-step gradients) are merged unevaluated,
+    and evaluated once when their node is reached, or at the end for leaves.
+    """
+
+    __slots__ = ("owned", "leaf_products")
+
+    def __init__(self) -> None:
+        self.owned: dict[int, Any] = {}  # id → array: holding the array keeps its id from being reused
+        self.leaf_products: dict[int, tuple[Any, ProductSum]] = {}
+
+    def settle(self, grads: list) -> list:
+        """A node's received gradients as plain arrays, no longer open to in-place sums."""
         for k, g in enumerate(grads):
             if type(g) is ProductSum:
                 grads[k] = g.evaluate()
-            elif owned:
-                owned.discard(id(g))
-        if node.retained:
-            _fill_retained(node, grads)
-        in_grads = node.backward(*grads)  # arrays in, arrays out: nothing is recorded
-        for index, edge in enumerate(node.inputs):
-            grad = in_grads[index]
-            if edge is None or grad is None:
-                continue
-            if hooks:
-                if type(grad) is ProductSum:
-                    grad = grad.evaluate()
-                for hook in hooks:
-                    hook(node, index, grad)
-            if type(edge) is tuple:
-                parent, slot = edge
-                pending = parent.out_grads
-                if pending is None:
-                    pending = parent.out_grads = [None] * parent.n_outputs
-                previous = pending[slot]
-                if previous is None:
-                    pending[slot] = grad
-                elif type(grad) is ProductSum and type(previous) is ProductSum:
-                    previous.absorb(grad)
-                elif id(previous) in owned:
-                    previous += _value(grad)  # in place; a NumPy scalar (0-d result) rebinds instead
-                    pending[slot] = previous
-                    owned.add(id(previous))
-                else:
-                    total = _value(previous) + _value(grad)
-                    owned.add(id(total))
-                    pending[slot] = total
-            elif type(grad) is ProductSum:
-                held = leaf_products.get(id(edge))
-                if held is None:
-                    leaf_products[id(edge)] = (edge, grad)
-                else:
-                    held[1].absorb(grad)
-            else:
-                _accumulate_leaf(edge, grad)
-        if not retain_graph:
-            node.saved = RELEASED
-            node.retained = None
-    for leaf, product in leaf_products.values():
-        _accumulate_leaf(leaf, product.evaluate())
+            elif self.owned:
+                self.owned.pop(id(g), None)
+        return grads
+
+    def send(self, parent: Function, slot: int, grad: Any) -> None:
+        pending = parent.out_grads
+        if pending is None:
+            pending = parent.out_grads = [None] * parent.n_outputs
+        previous = pending[slot]
+        if previous is None:
+            pending[slot] = grad
+        elif type(grad) is ProductSum and type(previous) is ProductSum:
+            previous.absorb(grad)
+        elif id(previous) in self.owned:
+            previous += _value(grad)  # in place; a NumPy scalar (0-d result) rebinds instead
+            pending[slot] = previous
+            self.owned[id(previous)] = previous
+        else:
+            total = _value(previous) + _value(grad)
+            self.owned[id(total)] = total
+            pending[slot] = total
+
+    def send_to_leaf(self, leaf: Any, grad: Any) -> None:
+        if type(grad) is not ProductSum:
+            _accumulate_leaf(leaf, grad)
+        elif id(leaf) in self.leaf_products:
+            self.leaf_products[id(leaf)][1].absorb(grad)
+        else:
+            self.leaf_products[id(leaf)] = (leaf, grad)
+
+    def finish_leaves(self) -> None:
+        for leaf, product in self.leaf_products.values():
+            _accumulate_leaf(leaf, product.evaluate(), fresh=True)
 
 
 def _value(grad: Any) -> Any:

@@ -114,6 +114,10 @@ class Backend:
         """1/(1+e^-x) as 0.5·tanh(0.5·x)+0.5: no overflow, exact 0 and 1 far out."""
         return self.xp.tanh(x * 0.5) * 0.5 + 0.5
 
+    def copy(self, x: Any) -> Any:
+        """A fresh array with x's values."""
+        return self.xp.asarray(x, copy=True)
+
     def sigmoid_grad(self, g: Any, y: Any) -> Any:
         """g·σ'(x) from the saved output y = σ(x): g·y·(1−y)."""
         return g * y * (1.0 - y)
@@ -283,6 +287,9 @@ class CupyBackend(Backend):
 
     def is_array(self, data: Any) -> bool:
         return isinstance(data, self._cupy.ndarray)
+
+    def copy(self, x: Any) -> Any:
+        return x.copy()  # cupy.asarray has no copy= before CuPy 14
 
     # A GPU step is bound by kernel launches, not arithmetic: each of these is one kernel.
     def sigmoid(self, x: Any) -> Any:

@@ -90,9 +90,10 @@ def gradcheck(
         error = host.abs(a - n) - (atol + rtol * host.abs(n))
         if error.size and error.max() > 0:
             out_pos, in_pos = host.unravel_index(int(error.argmax()), error.shape)
+            where = tuple(int(k) for k in host.unravel_index(in_pos, inputs[i].shape))
             raise GradcheckError(
                 f"gradcheck: gradient of input {i} (shape {inputs[i].shape}) is wrong: worst at output element "
-                f"{int(out_pos)}, input element {host.unravel_index(in_pos, inputs[i].shape)}: autograd "
+                f"{int(out_pos)}, input element {where}: autograd "
                 f"{a[out_pos, in_pos]:.10g}, finite differences {n[out_pos, in_pos]:.10g} "
                 f"(atol={atol}, rtol={rtol})"
             )

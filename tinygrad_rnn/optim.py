@@ -164,7 +164,7 @@ class SGD(Optimizer):
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = Tensor._wrap(p.backend.xp.asarray(g, copy=True), p.backend)
+                buf = state["momentum_buffer"] = Tensor._wrap(p.backend.copy(g), p.backend)
             else:
                 buf.data *= momentum
                 buf.data += (1.0 - group["dampening"]) * g

@@ -133,6 +133,8 @@ class Sequential(Module):
         super().__init__()
         if len(modules) == 1 and isinstance(modules[0], OrderedDict):
             for name, m in modules[0].items():
+                if not isinstance(m, Module):
+                    raise TypeError(f"Sequential: {name!r} is a {type(m).__name__}, not a Module subclass")
                 setattr(self, name, m)
             return
         for i, m in enumerate(modules):

@@ -8,7 +8,7 @@ from typing import Any
 from ..autograd import Function, ProductSum
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
-from .base import apply, apply1, apply2, as_tensor, broadcast_shapes, unbroadcast
+from .base import apply, apply1, apply2, as_tensor, broadcast_shapes, op_name, unbroadcast
 
 _SCALARS = (int, float, bool)
 
@@ -108,7 +108,7 @@ def _log_scalar(a: float) -> float:
 
 
 class Neg(Function):
-    label = "−"
+    label = "−x"
 
     def forward(self, a: Any) -> Any:
         return -a
@@ -169,7 +169,10 @@ def _check_matmul(a: Tensor, b: Tensor) -> None:
 
 
 def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
-    """PyTorch's rule for two tensors: float64 > float32 > int64 > bool."""
+    """PyTorch's rule for two tensors: float64 > float32 > int64 > bool, except that a 0-d
+    tensor does not lift a dimensioned one of its own kind (``loss / Tensor(n)`` stays float32)."""
+    if a.dtype.is_floating_point == b.dtype.is_floating_point and (a.ndim == 0) != (b.ndim == 0):
+        return (a.to(b.dtype), b) if a.ndim == 0 else (a, b.to(a.dtype))
     rank = {"bool": 0, "int64": 1, "float32": 2, "float64": 3}
     ra, rb = rank[a.dtype.name], rank[b.dtype.name]
     if ra < rb:
@@ -177,13 +180,28 @@ def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     return a, b.to(a.dtype)
 
 
+def _python_number(x: Any) -> Any:
+    """NumPy's float64 is a subclass of float: as a number it must not lift float32 to float64."""
+    if type(x) in _SCALARS or not isinstance(x, _SCALARS):
+        return x
+    return float(x) if isinstance(x, float) else int(x)
+
+
+def _readable_broadcast_error(cls: type[Function], a: Any, b: Any) -> None:
+    try:
+        broadcast_shapes(op_name(cls), _shape(a) or (), _shape(b) or ())
+    except ValueError as readable:
+        raise readable from None
+
+
 def _binary(cls: type[Function], a: Any, b: Any) -> Tensor:
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype:
         try:  # the hot path: two tensors of one dtype
             return apply2(cls, a, b)
         except ValueError:
-            broadcast_shapes(cls.label, a.shape, b.shape)  # raises the readable error
+            _readable_broadcast_error(cls, a, b)
             raise
+    a, b = _python_number(a), _python_number(b)
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             if a.dtype != b.dtype:  # by name: arrays of two backends have incomparable dtypes
@@ -195,7 +213,7 @@ def _binary(cls: type[Function], a: Any, b: Any) -> Tensor:
             b = as_tensor(b, a)
     elif isinstance(a, _SCALARS):
         if not isinstance(b, Tensor):
-            raise TypeError(f"{cls.label}: expected a Tensor operand, got {type(a).__name__} and {type(b).__name__}")
+            raise TypeError(f"{op_name(cls)}: expected a Tensor operand, got {type(a).__name__} and {type(b).__name__}")
         if isinstance(a, float) and not b.dtype.is_floating_point:
             b = b.to(get_default_dtype())
     else:
@@ -203,7 +221,7 @@ def _binary(cls: type[Function], a: Any, b: Any) -> Tensor:
     try:
         return apply(cls, a, b)
     except ValueError:
-        broadcast_shapes(cls.label, _shape(a) or (), _shape(b) or ())  # raises the readable error
+        _readable_broadcast_error(cls, a, b)
         raise
 
 

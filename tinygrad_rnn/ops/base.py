@@ -106,9 +106,15 @@ def _record(fn: Function, edges: tuple, needs: tuple) -> None:
     fn.name = fn.role = fn.retained = None
 
 
+def op_name(cls: type[Function]) -> str:
+    """The op's searchable name with its drawn label, e.g. ``mul (⊙)``, for error messages."""
+    name = cls.__name__.lower()
+    return name if cls.label == name else f"{name} ({cls.label})"
+
+
 def _raise_devices(cls: type[Function], first: Any, second: Any) -> None:
     raise RuntimeError(
-        f"{cls.label}: expected all tensors on the same device, got {first.device} "
+        f"{op_name(cls)}: expected all tensors on the same device, got {first.device} "
         f"and {second.device}; move one with .to(device)"
     )
 

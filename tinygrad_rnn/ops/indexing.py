@@ -112,6 +112,7 @@ def where(condition: Tensor, a: Any, b: Any) -> Tensor:
     if not isinstance(condition, Tensor) or condition.dtype.name != "bool":
         raise TypeError(f"where: condition must be a bool tensor, got {getattr(condition, 'dtype', type(condition))}")
     broadcast_shapes("where", condition.shape, getattr(a, "shape", ()), getattr(b, "shape", ()))
+    a, b = (float(v) if type(v) is not float and isinstance(v, float) else v for v in (a, b))  # NumPy float64
     return apply(Where, condition, a, b)
 
 
