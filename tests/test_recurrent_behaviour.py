@@ -210,3 +210,11 @@ def test_lstm_learns_the_adding_problem():
         _, (h, _) = lstm(x)
         test_mse = F.mse_loss(head(h[0]), y).item()
     assert test_mse < 0.03, f"test MSE {test_mse:.4f} (baseline ≈ 0.167)"
+
+
+def test_input_of_another_dtype_or_device_is_named():
+    lstm = tg.nn.LSTM(3, 4)
+    with pytest.raises(TypeError, match="LSTM: input.dtype must match weight dtype"):
+        lstm(tg.zeros(5, 2, 3, dtype=tg.float64))
+    with pytest.raises(ValueError, match="LSTM: input is on array_api_strict but the weights on cpu"):
+        lstm(tg.zeros(5, 2, 3, device="array_api_strict"))

@@ -151,6 +151,33 @@ class Tensor:
             raise RuntimeError(f"Boolean value of Tensor with {self.numel()} elements is ambiguous")
         return bool(self.item())
 
+    def clone(self) -> Tensor:
+        """A copy with its own memory, still in the graph."""
+        return ops.clone(self)
+
+    def contiguous(self) -> Tensor:
+        """The tensor itself: arrays here need no compaction before ``view`` (kept for PyTorch code)."""
+        return self
+
+    def t(self) -> Tensor:
+        """The transpose of a 2-D tensor (``x.T``)."""
+        if self.ndim > 2:
+            raise ValueError(f"t: expects a tensor with at most 2 dimensions, got shape {self.shape}; use transpose")
+        return self.T if self.ndim == 2 else self
+
+    def softmax(self, dim: int) -> Tensor:
+        from .functional import softmax
+
+        return softmax(self, dim)
+
+    def log_softmax(self, dim: int) -> Tensor:
+        from .functional import log_softmax
+
+        return log_softmax(self, dim)
+
+    def __abs__(self) -> Tensor:
+        return ops.abs(self)
+
     def detach(self) -> Tensor:
         """The same data, cut from the graph (for truncated BPTT)."""
         return Tensor._wrap(self.data, self.backend)

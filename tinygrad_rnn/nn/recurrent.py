@@ -106,6 +106,17 @@ class _RecurrentBase(Module):
             raise ValueError(
                 f"input.size(-1) must be equal to input_size. Expected {self.input_size}, got {input.shape[-1]}"
             )
+        weight = self.weight_ih_l0
+        if input.backend is not weight.backend:
+            raise ValueError(
+                f"{name}: input is on {input.device} but the weights on {weight.device}; "
+                f"move one with .to(device) (model.to({input.device!r}) moves the weights)"
+            )
+        if input.dtype != weight.dtype:
+            raise TypeError(
+                f"{name}: input.dtype must match weight dtype: got {input.dtype!r} input and {weight.dtype!r} "
+                f"weights; use input.to({weight.dtype!r}) or build the layer with that dtype"
+            )
         batched = input.ndim == 3
         if not batched:
             return input.unsqueeze(1), False

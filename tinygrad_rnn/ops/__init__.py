@@ -5,7 +5,7 @@ from .arithmetic import add, div, matmul, mul, neg, pow, sub
 from .indexing import compare, getitem, where
 from .joining import cat, chunk, split, stack, unbind
 from .reductions import argmax, max, mean, sum
-from .shaping import cast, expand, flatten, permute, reshape, squeeze, to_device, transpose, unsqueeze, view
+from .shaping import cast, clone, expand, flatten, permute, reshape, squeeze, to_device, transpose, unsqueeze, view
 
 __all__ = [
     "abs",
@@ -13,6 +13,7 @@ __all__ = [
     "argmax",
     "cast",
     "cat",
+    "clone",
     "chunk",
     "clamp",
     "compare",

@@ -62,6 +62,16 @@ class Expand(Function):
         return (unbroadcast(self.xp, g, self.in_shape),)
 
 
+class Clone(Function):
+    label = "clone"
+
+    def forward(self, x: Any) -> Any:
+        return self.backend.copy(x)
+
+    def backward(self, g: Any) -> tuple:
+        return (g,)
+
+
 class Cast(Function):
     __slots__ = ("in_dtype",)
     label = "cast"
@@ -192,3 +202,8 @@ def to_device(x: Tensor, device: Any) -> Tensor:
     if target is x.backend:
         return x
     return apply(ToDevice, x, target=target)
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy with its own memory; the gradient flows back to ``x``."""
+    return apply(Clone, x)
