@@ -115,7 +115,7 @@ def plot(history: list[dict[str, Any]], unigram: float, vocab_size: int, name: s
     ax.set_xlabel("training step")
     ax.set_ylabel("bits per character")
     ax.set_title(f"Character-level LSTM on {name}")
-    ax.legend()
+    ax.legend(loc="center right")
     ax.grid(True, alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
