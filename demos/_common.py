@@ -1,4 +1,4 @@
-"""What every demo shares: the command line (--device, --seed, --out, --quick), the output folder,
+"""What every demo shares: the command line (--device, --seed, --out, --quick, --threads), the output folder,
 progress bars, plotting without a display, and writing tables.
 
 A demo starts with::
@@ -39,14 +39,19 @@ def demo_parser(doc: str | None, name: str) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=int, default=0, help="random seed for data and weights (default 0)")
     parser.add_argument("--out", type=Path, default=Path("out") / name, help=f"output folder (default out/{name})")
     parser.add_argument("--quick", action="store_true", help="a tiny run that finishes in seconds (used by the tests)")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="BLAS threads (default 1: fastest for these small matrices)"
+    )
     return parser
 
 
 def setup(args: argparse.Namespace, parser: argparse.ArgumentParser) -> Path:
-    """Seeds every random source, moves new tensors to ``--device`` and creates the output folder."""
+    """Seeds every random source, moves new tensors to ``--device``, limits BLAS threads, creates the output folder."""
     try:
         tg.set_default_device(args.device)
-    except (RuntimeError, ValueError) as error:  # no CuPy, no GPU, or a misspelt device
+        # a second BLAS thread rarely pays on matrices this small, and on a busy machine it waits for a core
+        tg.set_num_threads(args.threads)
+    except (RuntimeError, ValueError) as error:  # no CuPy, no GPU, a misspelt device, or --threads 0
         parser.error(str(error))
     tg.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)

@@ -52,7 +52,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 def test_help_names_the_shared_options(name: str) -> None:
     result = subprocess.run([sys.executable, str(DEMOS / f"{name}.py"), "--help"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
-    for option in ("--device", "--seed", "--out", "--quick"):
+    for option in ("--device", "--seed", "--out", "--quick", "--threads"):
         assert option in result.stdout
 
 
