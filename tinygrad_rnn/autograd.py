@@ -20,6 +20,7 @@ is gone.
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -170,6 +171,10 @@ class ProductSum:
 def _accumulate_leaf(tensor: Any, grad: Any, fresh: bool = False) -> None:
     """Adds ``grad`` into ``tensor.grad``; a leaf's gradient always has the leaf's dtype."""
     backend = tensor.backend
+    if _leaf_hooks and tensor._node is None:
+        entry = _leaf_hooks.get(id(tensor))
+        if entry is not None and entry[0]() is tensor and entry[1]:
+            grad, fresh = _run_hooks(entry[1], grad, backend), False
     if grad.dtype is not tensor.data.dtype and grad.dtype != tensor.data.dtype:
         grad, fresh = backend.xp.astype(grad, tensor.data.dtype), True
     if tensor.grad is None:
@@ -231,7 +236,7 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
             node.out_grads = None
             grads = sums.settle(grads)
             if node.retained:
-                _fill_retained(node, grads)
+                _watch_outputs(node, grads)
             in_grads = node.backward(*grads)  # arrays in, arrays out: nothing is recorded
             for index, edge in enumerate(node.inputs):
                 grad = in_grads[index]
@@ -314,11 +319,75 @@ def _value(grad: Any) -> Any:
     return grad.evaluate() if type(grad) is ProductSum else grad
 
 
-def _fill_retained(node: Function, grads: list) -> None:
-    for slot, ref in node.retained.items():
-        tensor = ref()
-        if tensor is not None and grads[slot] is not None:
-            _accumulate_leaf(tensor, grads[slot])
+def _watch_outputs(node: Function, grads: list) -> None:
+    """Runs the hooks on a node's outputs (which may replace a gradient), then fills retained ``.grad``."""
+    for slot, watch in node.retained.items():
+        grad = grads[slot]
+        if grad is None:
+            continue
+        if watch.hooks:
+            grad = grads[slot] = _run_hooks(watch.hooks, grad, node.backend)
+        tensor = watch.tensor() if watch.tensor is not None else None
+        if tensor is not None:
+            _accumulate_leaf(tensor, grad)
+
+
+class OutputWatch:
+    """What watches one output of a node: the tensor kept by ``retain_grad``, and gradient hooks."""
+
+    __slots__ = ("tensor", "hooks")
+
+    def __init__(self) -> None:
+        self.tensor: Any = None  # a weak reference, so watching keeps nothing alive
+        self.hooks: list[Callable] = []
+
+
+class HookHandle:
+    """What ``register_hook`` returns: ``handle.remove()`` takes the hook away again."""
+
+    __slots__ = ("hooks", "hook")
+
+    def __init__(self, hooks: list, hook: Callable):
+        self.hooks, self.hook = hooks, hook
+
+    def remove(self) -> None:
+        if self.hook in self.hooks:
+            self.hooks.remove(self.hook)
+
+
+_leaf_hooks: dict[int, tuple[Any, list]] = {}  # id(leaf) → (weak reference, hooks)
+
+
+def watch(tensor: Any) -> OutputWatch:
+    """The watch of a non-leaf tensor's output slot, made on first use."""
+    node = tensor._node
+    if node.retained is None:
+        node.retained = {}
+    return node.retained.setdefault(tensor._slot, OutputWatch())
+
+
+def register_hook(tensor: Any, hook: Callable) -> HookHandle:
+    """Calls ``hook(grad)`` when the gradient of ``tensor`` is computed; a returned tensor replaces it."""
+    if tensor._node is not None:
+        hooks = watch(tensor).hooks
+    else:
+        key = id(tensor)
+        entry = _leaf_hooks.get(key)
+        if entry is None or entry[0]() is not tensor:
+            entry = _leaf_hooks[key] = (weakref.ref(tensor, lambda _, key=key: _leaf_hooks.pop(key, None)), [])
+        hooks = entry[1]
+    hooks.append(hook)
+    return HookHandle(hooks, hook)
+
+
+def _run_hooks(hooks: list, grad: Any, backend: Any) -> Any:
+    from .tensor import Tensor  # the tensor module imports this one
+
+    for hook in list(hooks):
+        replaced = hook(Tensor._wrap(grad, backend))
+        if replaced is not None:
+            grad = replaced.data if isinstance(replaced, Tensor) else replaced
+    return grad
 
 
 def raise_released(node: Function) -> None:

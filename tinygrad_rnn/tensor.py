@@ -194,12 +194,27 @@ class Tensor:
         """Keeps the gradient of this intermediate tensor in ``.grad`` after backward."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad: can't retain_grad on a tensor that has requires_grad=False")
-        node = self._node
-        if node is None:
-            return  # leaves keep their gradient anyway
-        if node.retained is None:
-            node.retained = {}
-        node.retained[self._slot] = weakref.ref(self)
+        if self._node is not None:  # leaves keep their gradient anyway
+            autograd.watch(self).tensor = weakref.ref(self)
+
+    def register_hook(self, hook: Any) -> autograd.HookHandle:
+        """Calls ``hook(grad)`` each time this tensor's gradient is computed, as in PyTorch.
+
+        A hook that returns a tensor replaces the gradient that flows on; one
+        that returns None only looks. ``handle.remove()`` takes it away.
+
+        >>> import tinygrad_rnn as tg
+        >>> x = tg.Tensor([1.0, 2.0], requires_grad=True)
+        >>> h = x * 3
+        >>> seen = []
+        >>> handle = h.register_hook(lambda g: seen.append(g.tolist()))
+        >>> h.sum().backward()
+        >>> seen, x.grad.tolist()
+        ([[1.0, 1.0]], [3.0, 3.0])
+        """
+        if not self.requires_grad:
+            raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
+        return autograd.register_hook(self, hook)
 
     def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
         """Accumulates d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
