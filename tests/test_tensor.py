@@ -286,3 +286,13 @@ def test_iterating_over_a_0d_tensor_is_a_type_error() -> None:
         list(tg.Tensor(1.0))
     with pytest.raises(IndexError, match="unbind"):
         tg.Tensor(1.0).unbind()
+
+
+def test_slices_past_the_end_are_clipped_on_every_backend(device: str) -> None:
+    """x[0:99] of 3 rows is 3 rows, as in NumPy and PyTorch (the array API leaves it undefined)."""
+    x = tg.randn(3, 2, device=device, requires_grad=True)
+    assert x[0:5].shape == (3, 2)
+    assert x[..., 1:9].shape == (3, 1)
+    assert x[None, 1:, -5:].shape == (1, 2, 2)
+    x[1:99].sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [[0, 0], [1, 1], [1, 1]])

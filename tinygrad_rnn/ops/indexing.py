@@ -98,13 +98,40 @@ def getitem(x: Tensor, key: Any) -> Tensor:
             advanced = True
         else:
             raise TypeError(f"index: cannot index a tensor with {type(item).__name__} {item!r}")
-    if not advanced and Ellipsis not in parts:
-        parts.append(Ellipsis)  # the array API wants every axis named; NumPy pads implicitly
+    if not advanced:
+        if Ellipsis not in parts:
+            parts.append(Ellipsis)  # the array API wants every axis named; NumPy pads implicitly
+        parts = _clip_slices(parts, x.shape)
     parts = tuple(parts)
     try:
         return apply(Take if advanced else GetItem, x, key=parts)
     except IndexError as exc:
         raise IndexError(f"index: {exc} (indexing a tensor of shape {x.shape})") from None
+
+
+def _clip_slices(parts: list, shape: tuple) -> list:
+    """Forward slices clipped to their axis: ``x[0:99]`` of 3 rows is 3 rows, as in NumPy and
+    PyTorch (the array API standard leaves slices past the end undefined)."""
+    split = parts.index(Ellipsis)
+    front, back = parts[:split], parts[split + 1 :]
+    if sum(p is not None for p in front + back) > len(shape):
+        return parts  # too many indices: the backend's own error says so
+    front = _clip(front, shape, iter(range(len(shape))))
+    back = _clip(back[::-1], shape, iter(range(len(shape) - 1, -1, -1)))[::-1]
+    return front + [Ellipsis] + back
+
+
+def _clip(items: list, shape: tuple, axes: Any) -> list:
+    out = []
+    for p in items:
+        if p is None:
+            out.append(p)
+            continue
+        axis = next(axes)
+        if isinstance(p, slice) and (p.step is None or p.step > 0):
+            p = slice(*p.indices(shape[axis]))
+        out.append(p)
+    return out
 
 
 def where(condition: Tensor, a: Any, b: Any) -> Tensor:
