@@ -115,41 +115,8 @@ def _loss(out, h, c, arrays, to_tensor):
     return loss
 
 
-def run_ours(case: Case, weights: dict[str, np.ndarray], arrays: dict[str, np.ndarray], dtype: str) -> dict:
-    module = build_ours(case, weights, dtype)
-    to_tensor = lambda a: tg.Tensor(a.astype(dtype))  # noqa: E731
-    x = tg.Tensor(arrays["x"].astype(dtype), requires_grad=True)
-    h0 = tg.Tensor(arrays["h0"].astype(dtype), requires_grad=True) if "h0" in arrays else None
-    c0 = tg.Tensor(arrays["c0"].astype(dtype), requires_grad=True) if "c0" in arrays else None
-    states = (h0, c0) if case.has_c and h0 is not None else h0
-    result = module(x, states)
-    if case.is_cell:
-        out, h, c = (result[0], result[0], result[1]) if case.has_c else (result, result, None)
-    else:
-        out, hidden = result
-        h, c = hidden if case.has_c else (hidden, None)
-    _loss(out, h, c, arrays, to_tensor).backward()
-    got = {"out": out.numpy(), "h": h.numpy(), "grad_x": x.grad.numpy()}
-    if c is not None:
-        got["c"] = c.numpy()
-    if h0 is not None:
-        got["grad_h0"] = h0.grad.numpy()
-    if c0 is not None:
-        got["grad_c0"] = c0.grad.numpy()
-    for name, p in module.named_parameters():
-        got[f"grad_{name}"] = p.grad.numpy()
-    return got
-
-
-def run_torch(case: Case, arrays: dict[str, np.ndarray], dtype: str, seed: int) -> tuple[dict, dict]:
-    """PyTorch's results, and the weights it drew (which ``run_ours`` then loads)."""
-    import torch
-
-    torch.manual_seed(seed)
-    torch_dtype = getattr(torch, dtype)
-    kind, kwargs = _kind_args(case)
-    module = getattr(torch.nn, kind)(INPUT, HIDDEN, **kwargs).to(torch_dtype)
-    to_tensor = lambda a: torch.tensor(a, dtype=torch_dtype)  # noqa: E731
+def _run(case: Case, module, arrays: dict[str, np.ndarray], to_tensor, to_numpy) -> dict:
+    """The same case in either library: ``to_tensor`` makes its tensors, ``to_numpy`` reads them back."""
     x = to_tensor(arrays["x"]).requires_grad_()
     h0 = to_tensor(arrays["h0"]).requires_grad_() if "h0" in arrays else None
     c0 = to_tensor(arrays["c0"]).requires_grad_() if "c0" in arrays else None
@@ -161,17 +128,33 @@ def run_torch(case: Case, arrays: dict[str, np.ndarray], dtype: str, seed: int) 
         out, hidden = result
         h, c = hidden if case.has_c else (hidden, None)
     _loss(out, h, c, arrays, to_tensor).backward()
-    got = {"out": out.detach().numpy(), "h": h.detach().numpy(), "grad_x": x.grad.numpy()}
+    got = {"out": to_numpy(out), "h": to_numpy(h), "grad_x": to_numpy(x.grad)}
     if c is not None:
-        got["c"] = c.detach().numpy()
+        got["c"] = to_numpy(c)
     if h0 is not None:
-        got["grad_h0"] = h0.grad.numpy()
+        got["grad_h0"] = to_numpy(h0.grad)
     if c0 is not None:
-        got["grad_c0"] = c0.grad.numpy()
-    weights = {}
+        got["grad_c0"] = to_numpy(c0.grad)
     for name, p in module.named_parameters():
-        got[f"grad_{name}"] = p.grad.numpy()
-        weights[name] = p.detach().numpy().astype(np.float64)
+        got[f"grad_{name}"] = to_numpy(p.grad)
+    return got
+
+
+def run_ours(case: Case, weights: dict[str, np.ndarray], arrays: dict[str, np.ndarray], dtype: str) -> dict:
+    module = build_ours(case, weights, dtype)
+    return _run(case, module, arrays, lambda a: tg.Tensor(a.astype(dtype)), lambda t: t.numpy())
+
+
+def run_torch(case: Case, arrays: dict[str, np.ndarray], dtype: str, seed: int) -> tuple[dict, dict]:
+    """PyTorch's results, and the weights it drew (which ``run_ours`` then loads)."""
+    import torch
+
+    torch.manual_seed(seed)
+    torch_dtype = getattr(torch, dtype)
+    kind, kwargs = _kind_args(case)
+    module = getattr(torch.nn, kind)(INPUT, HIDDEN, **kwargs).to(torch_dtype)
+    got = _run(case, module, arrays, lambda a: torch.tensor(a, dtype=torch_dtype), lambda t: t.detach().numpy())
+    weights = {name: p.detach().numpy().astype(np.float64) for name, p in module.named_parameters()}
     return got, weights
 
 
