@@ -8,7 +8,7 @@ from typing import Any
 from ..autograd import Function, ProductSum
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
-from .base import apply, apply1, apply2, as_tensor, broadcast_shapes, op_name, unbroadcast
+from .base import apply, apply1, apply2, as_tensor, broadcast_shapes, op_name, python_number, unbroadcast
 
 _SCALARS = (int, float, bool)
 
@@ -180,13 +180,6 @@ def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     return a, b.to(a.dtype)
 
 
-def _python_number(x: Any) -> Any:
-    """NumPy's float64 is a subclass of float: as a number it must not lift float32 to float64."""
-    if type(x) in _SCALARS or not isinstance(x, _SCALARS):
-        return x
-    return float(x) if isinstance(x, float) else int(x)
-
-
 def _readable_broadcast_error(cls: type[Function], a: Any, b: Any) -> None:
     try:
         broadcast_shapes(op_name(cls), _shape(a) or (), _shape(b) or ())
@@ -201,7 +194,7 @@ def _binary(cls: type[Function], a: Any, b: Any) -> Tensor:
         except ValueError:
             _readable_broadcast_error(cls, a, b)
             raise
-    a, b = _python_number(a), _python_number(b)
+    a, b = python_number(a), python_number(b)
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             if a.dtype != b.dtype:  # by name: arrays of two backends have incomparable dtypes

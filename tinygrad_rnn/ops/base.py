@@ -157,6 +157,13 @@ def normalize_dim(op: str, dim: int, ndim: int) -> int:
     return dim % max(ndim, 1)
 
 
+def python_number(x: Any) -> Any:
+    """NumPy's float64 is a subclass of float: as a number it must not lift float32 to float64."""
+    if type(x) in (int, float, bool) or not isinstance(x, (int, float, bool)):
+        return x
+    return float(x) if isinstance(x, float) else int(x)
+
+
 def as_tensor(x: Any, like: Tensor) -> Tensor:
     """``x`` as a tensor on ``like``'s device (arrays and lists get converted, tensors pass)."""
     if isinstance(x, Tensor):

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .base import apply, as_tensor, broadcast_shapes, unbroadcast
+from .base import apply, as_tensor, broadcast_shapes, python_number, unbroadcast
 
 
 class GetItem(Function):
@@ -139,7 +139,7 @@ def where(condition: Tensor, a: Any, b: Any) -> Tensor:
     if not isinstance(condition, Tensor) or condition.dtype.name != "bool":
         raise TypeError(f"where: condition must be a bool tensor, got {getattr(condition, 'dtype', type(condition))}")
     broadcast_shapes("where", condition.shape, getattr(a, "shape", ()), getattr(b, "shape", ()))
-    a, b = (float(v) if type(v) is not float and isinstance(v, float) else v for v in (a, b))  # NumPy float64
+    a, b = python_number(a), python_number(b)
     return apply(Where, condition, a, b)
 
 
