@@ -63,9 +63,20 @@ class Tensor:
         return t
 
     @classmethod
-    def _wrap(cls, data: Any, backend: Backend) -> Tensor:
-        """A constant tensor around an existing array (no copy)."""
-        return cls._make(data, backend, False, None, 0)
+    def wrap(cls, array: Any, device: str | Backend) -> Tensor:
+        """A constant tensor around an existing array of ``device``'s backend, without a copy.
+
+        >>> import numpy as np
+        >>> import tinygrad_rnn as tg
+        >>> a = np.zeros(2, dtype=np.float32)
+        >>> t = tg.Tensor.wrap(a, "cpu")
+        >>> t.data is a, t.requires_grad
+        (True, False)
+        """
+        backend = device if isinstance(device, Backend) else get_backend(device)
+        return cls._make(array, backend, False, None, 0)
+
+    _wrap = wrap  # the engine's short name for the same constructor
 
     # --- what it is -------------------------------------------------------
     @property
@@ -99,6 +110,11 @@ class Tensor:
     @property
     def is_leaf(self) -> bool:
         return self._node is None
+
+    @property
+    def output_nr(self) -> int:
+        """Which output of ``grad_fn`` this tensor is (0 for single-output ops and leaves), as in PyTorch."""
+        return self._slot
 
     @property
     def grad_fn(self) -> autograd.Function | None:
