@@ -250,3 +250,67 @@ def test_save_from_another_device(tmp_path):
     loaded = tg.load(tmp_path / "net.npz")
     assert loaded["weight"].device == "cpu"
     np.testing.assert_array_equal(loaded["weight"].numpy(), net.weight.numpy())
+
+
+# --- names that could not come back, symbolic links, permissions --------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("a\x00b", "NUL"),
+        ("\ud800", "not valid Unicode"),
+        ("x" * 70_000, "at most 65531"),
+    ],
+)
+def test_a_name_that_could_not_be_loaded_back_is_refused_before_writing(tmp_path, key, message):
+    path = tmp_path / "model.npz"
+    tg.save({"w": tg.ones(2)}, path)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=message):
+        tg.save({"w": tg.zeros(2), "nested": {key: tg.ones(1)}}, path)
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.npz"]
+
+
+def test_odd_names_that_do_round_trip(tmp_path):
+    """Names with slashes, dots, newlines and non-ASCII letters come back as they were."""
+    state = {name: tg.Tensor([float(i)]) for i, name in enumerate(["", "..", "a/", "é", "\n", "a.npy", "a\\b"])}
+    tg.save(state, tmp_path / "odd.npz")
+    loaded = tg.load(tmp_path / "odd.npz")
+    assert list(loaded) == list(state)
+    assert [t.item() for t in loaded.values()] == [t.item() for t in state.values()]
+
+
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symbolic links here")
+def test_saving_through_a_symlink_writes_the_target(tmp_path):
+    (tmp_path / "runs").mkdir()
+    target = tmp_path / "runs" / "model-0100.npz"
+    link = tmp_path / "latest.npz"
+    tg.save({"w": tg.ones(2)}, target)
+    link.symlink_to(target)
+    tg.save({"w": tg.zeros(3)}, link)
+    assert link.is_symlink() and os.readlink(link) == str(target)
+    assert tg.load(target)["w"].tolist() == [0.0, 0.0, 0.0]
+    assert sorted(os.listdir(tmp_path / "runs")) == ["model-0100.npz"]  # the temporary file went there, and away
+
+
+@pytest.mark.skipif(not hasattr(os, "fchmod"), reason="no POSIX permissions here")
+@pytest.mark.parametrize("mode", [0o600, 0o640, 0o444])
+def test_an_existing_file_keeps_its_permissions(tmp_path, mode):
+    path = tmp_path / "secret.npz"
+    tg.save({"w": tg.ones(1)}, path)
+    os.chmod(path, mode)
+    tg.save({"w": tg.zeros(1)}, path)
+    assert stat.S_IMODE(os.stat(path).st_mode) == mode
+    assert tg.load(path)["w"].tolist() == [0.0]
+
+
+def test_a_missing_folder_or_a_folder_as_path_is_a_clear_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match="folder .*nowhere.* does not exist"):
+        tg.save({"w": tg.ones(1)}, tmp_path / "nowhere" / "model.npz")
+    with pytest.raises(IsADirectoryError, match="is a folder"):
+        tg.save({"w": tg.ones(1)}, tmp_path)
+    with pytest.raises(TypeError, match="path must be a str or os.PathLike, got int"):
+        tg.save({"w": tg.ones(1)}, 3)
+    assert os.listdir(tmp_path) == []

@@ -294,6 +294,85 @@ def test_non_strict_load_returns_missing_and_unexpected_keys():
         net.load_state_dict({"head.weight": np.zeros((3, 3))}, strict=False)
 
 
+def test_a_bad_dtype_among_good_values_copies_nothing():
+    """One unusable array (here complex) fails the whole load before any parameter changes."""
+    net = Net()
+    before = {k: v.numpy().copy() for k, v in net.state_dict().items()}
+    sd = {k: np.zeros(v.shape, dtype=np.float32) for k, v in net.state_dict().items()}
+    sd["head.weight"] = np.zeros((2, 4), dtype=np.complex64)
+    with pytest.raises(RuntimeError, match=r"dtype mismatch for head\.weight: .*complex64.*float32"):
+        net.load_state_dict(sd)
+    for k, v in net.state_dict().items():
+        np.testing.assert_array_equal(v.numpy(), before[k], err_msg=k)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float64, np.int64, np.int32, np.uint8, np.bool_])
+def test_other_real_dtypes_are_cast_as_torch_does(dtype):
+    """float16 among float32 values used to overwrite earlier parameters and then raise."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    ours, theirs = nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    sd = {
+        "weight": (rng.standard_normal((2, 3)) * 3).astype(dtype),
+        "bias": np.array([1.0, -2.0], dtype=np.float32),
+    }
+    ours.load_state_dict(sd)
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})
+    assert ours.weight.dtype == tg.float32 and theirs.weight.dtype == torch.float32
+    np.testing.assert_array_equal(ours.weight.numpy(), theirs.weight.detach().numpy())
+    np.testing.assert_array_equal(ours.bias.numpy(), theirs.bias.detach().numpy())
+
+
+def test_float64_too_large_for_float32_becomes_inf_as_in_torch():
+    torch = pytest.importorskip("torch")
+    import warnings
+
+    ours, theirs = nn.Linear(1, 1), torch.nn.Linear(1, 1)
+    sd = {"weight": np.array([[1e300]]), "bias": np.array([-1e300])}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no NumPy overflow warning
+        ours.load_state_dict(sd)
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})
+    assert ours.weight.item() == theirs.weight.item() == math.inf
+    assert ours.bias.item() == theirs.bias.item() == -math.inf
+
+
+@pytest.mark.parametrize("strict", [True, False])
+@pytest.mark.parametrize(
+    "names",
+    [["weight", "bias"], ["weight"], ["weight", "bias", "extra"], ["bias", "extra", "other"], []],
+)
+def test_strict_semantics_match_torch(strict, names):
+    torch = pytest.importorskip("torch")
+    shapes = {"weight": (2, 3), "bias": (2,), "extra": (1,), "other": (4,)}
+    ours, theirs = nn.Linear(3, 2), torch.nn.Linear(3, 2)
+    sd = {name: np.ones(shapes[name], dtype=np.float32) for name in names}
+    try:
+        expected = theirs.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()}, strict=strict)
+    except RuntimeError as error:
+        with pytest.raises(RuntimeError) as info:
+            ours.load_state_dict(sd, strict=strict)
+        for line in str(error).splitlines()[1:]:  # torch's lines: Missing key(s) ... / Unexpected key(s) ...
+            assert line.strip() in str(info.value)
+        return
+    got = ours.load_state_dict(sd, strict=strict)
+    assert got.missing_keys == expected.missing_keys and got.unexpected_keys == expected.unexpected_keys
+    for name in {"weight", "bias"} & set(names):  # the loaded ones (the others keep their random start)
+        np.testing.assert_array_equal(getattr(ours, name).numpy(), getattr(theirs, name).detach().numpy())
+
+
+def test_load_state_dict_refuses_what_is_not_a_dict_or_not_an_array():
+    lin = nn.Linear(2, 1)
+    with pytest.raises(TypeError, match="state_dict must be a dict.*got list"):
+        lin.load_state_dict([("weight", np.zeros((1, 2)))])
+    before = lin.weight.numpy().copy()
+    with pytest.raises(RuntimeError, match='parameter named "bias".*expected a Tensor or an array.*list'):
+        lin.load_state_dict({"weight": np.zeros((1, 2)), "bias": [0.0]})
+    np.testing.assert_array_equal(lin.weight.numpy(), before)
+    with pytest.raises(RuntimeError, match=r"dtype mismatch for bias: .*<U1"):
+        lin.load_state_dict({"weight": np.zeros((1, 2)), "bias": np.array(["a"])})
+
+
 # --- devices and dtypes ----------------------------------------------------------------
 def test_to_moves_parameters_and_gradients_and_back():
     pytest.importorskip("array_api_strict")

@@ -8,10 +8,11 @@ True
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .autograd import no_grad
+from .autograd import no_grad, topological_order
 from .backend import host
 from .tensor import Tensor
 
@@ -43,24 +44,49 @@ def _numerical(fn: Callable, inputs: list, index: int, eps: float, sizes: list[i
     return host.stack(columns, axis=1) if columns else host.zeros((sum(sizes), 0))
 
 
+def _leaves(outs: list[Tensor]) -> list[Tensor]:
+    """Every leaf tensor the outputs' graph reaches: the inputs, and parameters used inside ``fn``."""
+    found: dict[int, Tensor] = {}
+    for o in outs:
+        if o.grad_fn is None:
+            if o.requires_grad:
+                found[id(o)] = o
+            continue
+        for node in topological_order(o.grad_fn):
+            for edge in node.inputs:
+                if isinstance(edge, Tensor):
+                    found[id(edge)] = edge
+    return list(found.values())
+
+
 def _analytical(fn: Callable, inputs: list, wrt: list[int]) -> tuple[list, list[int]]:
-    """d(outputs)/d(inputs[i]) for each i in ``wrt``, one backward per output element."""
+    """d(outputs)/d(inputs[i]) for each i in ``wrt``, one backward per output element.
+
+    The backward passes write into ``.grad``; every leaf they reach (the inputs,
+    and parameters used inside ``fn``) gets its own ``.grad`` back afterwards.
+    """
     outs = _outputs(fn(*inputs))
     sizes = [o.numel() for o in outs]
     rows: dict[int, list] = {i: [] for i in wrt}
-    for o in outs:
-        for j in range(o.numel()):
-            for i in wrt:
-                inputs[i].grad = None
-            if o.requires_grad:
-                seed = host.zeros(o.shape, dtype=host.float64)
-                seed.flat[j] = 1.0
-                o.backward(Tensor(seed, device=o.backend), retain_graph=True)
-            for i in wrt:
-                g = inputs[i].grad
-                rows[i].append(host.zeros(inputs[i].numel()) if g is None else g.numpy().ravel())
-    for i in wrt:
-        inputs[i].grad = None
+    touched = _leaves(outs) + [inputs[i] for i in wrt]
+    kept = [(t, t.grad) for t in touched]
+    try:
+        for t in touched:
+            t.grad = None  # backward adds into an existing .grad in place: start from none
+        for o in outs:
+            for j in range(o.numel()):
+                for i in wrt:
+                    inputs[i].grad = None
+                if o.requires_grad:
+                    seed = host.zeros(o.shape, dtype=host.float64)
+                    seed.flat[j] = 1.0
+                    o.backward(Tensor(seed, device=o.backend), retain_graph=True)
+                for i in wrt:
+                    g = inputs[i].grad
+                    rows[i].append(host.zeros(inputs[i].numel()) if g is None else g.numpy().ravel())
+    finally:
+        for t, grad in kept:
+            t.grad = grad
     jacobians = [host.stack(rows[i]) if rows[i] else host.zeros((0, inputs[i].numel())) for i in wrt]
     return jacobians, sizes
 
@@ -76,7 +102,20 @@ def gradcheck(
 
     Every float64 input with ``requires_grad=True`` is checked. Returns True,
     or raises :class:`GradcheckError` naming the input and the worst entry.
+    The ``.grad`` of the inputs, and of parameters used inside ``fn``, are as
+    they were before the call.
     """
+    if not callable(fn):
+        raise TypeError(f"gradcheck: fn must be a function of the inputs, got {type(fn).__name__}")
+    if isinstance(inputs, Tensor) or not isinstance(inputs, Sequence) or isinstance(inputs, str):
+        raise TypeError(
+            f"gradcheck: inputs must be a list or tuple of the arguments of fn (e.g. [x]), got {type(inputs).__name__}"
+        )
+    for name, value in (("eps", eps), ("atol", atol), ("rtol", rtol)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+            raise ValueError(f"gradcheck: {name} must be a finite number >= 0, got {value!r}")
+    if eps == 0:
+        raise ValueError("gradcheck: eps must be positive (the finite-difference step), got 0")
     inputs = list(inputs)
     wrt = [i for i, x in enumerate(inputs) if isinstance(x, Tensor) and x.requires_grad]
     if not wrt:

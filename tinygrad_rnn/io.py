@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import stat
 import zipfile
 from typing import Any
 
@@ -41,6 +42,7 @@ def _flatten(obj: Any, key: str, arrays: dict[str, Any]) -> Any:
             )
         if key in arrays or key == _STRUCTURE:
             raise ValueError(f"save: two entries would be stored under the same name {key!r}; rename one")
+        _check_array_name(key)
         arrays[key] = array
         return {"__array__": key}
     if isinstance(obj, dict):
@@ -57,6 +59,26 @@ def _flatten(obj: Any, key: str, arrays: dict[str, Any]) -> Any:
         f"save: cannot store {type(obj).__name__} at {key or 'the top'}; use tensors, arrays, numbers, "
         "strings, lists and dicts"
     )
+
+
+_MAX_NAME_BYTES = 0xFFFF - len(".npy")  # a zip member's name is at most 65535 bytes
+
+
+def _check_array_name(key: str) -> None:
+    """Refuses a name the .npz could not give back (checked before anything is written)."""
+    try:
+        size = len(key.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise ValueError(
+            f"save: the name {key!r} cannot be stored: it is not valid Unicode text (a lone surrogate); "
+            "use names that encode as UTF-8"
+        ) from None
+    if "\0" in key:
+        raise ValueError(f"save: the name {key!r} contains a NUL character, which an .npz cannot store; rename it")
+    if size > _MAX_NAME_BYTES:
+        raise ValueError(
+            f"save: a name of {size} bytes (UTF-8) cannot be stored; an .npz allows at most {_MAX_NAME_BYTES}"
+        )
 
 
 def _unflatten(tree: Any, arrays: Any, backend: Any) -> Any:
@@ -87,33 +109,58 @@ def _open_temporary(path: str) -> tuple[int, str]:
             return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), tmp
         except FileExistsError:
             continue
+        except PermissionError:
+            raise PermissionError(f"save: cannot write {path}: no permission to create files in {folder}") from None
     raise FileExistsError(f"save: could not create a temporary file beside {path}")
 
 
 def save(obj: dict[str, Any], path: str | os.PathLike) -> None:
     """Writes a state dict (names → tensors, arrays, numbers, nested dicts) to ``path`` as .npz.
 
-    The file is written beside ``path`` under a temporary name, flushed to
-    disk and renamed over ``path``: a crash leaves the previous file intact.
+    Every name and value is checked first, so a checkpoint that could not be
+    loaded back is refused before anything is written. The file is written
+    beside ``path`` under a temporary name, flushed to disk and renamed over
+    ``path``: a failure at any point leaves the previous file as it was, and
+    no temporary file behind. Saving through a symbolic link writes the file
+    it points to (the link stays a link); an existing file keeps its
+    permissions.
     """
     if not isinstance(obj, dict):
         raise TypeError(f"save: expected a dict (e.g. model.state_dict()), got {type(obj).__name__}")
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"save: path must be a str or os.PathLike, got {type(path).__name__}")
     arrays: dict[str, Any] = {}
     tree = _flatten(obj, "", arrays)
     arrays[_STRUCTURE] = host.asarray(json.dumps(tree))
-    path = os.fspath(path)
-    fd, tmp = _open_temporary(path)
+    target = os.path.realpath(os.fspath(path))  # through symbolic links: replace the file, not the link
+    folder = os.path.dirname(target)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(f"save: the folder {folder} does not exist (for {os.fspath(path)})")
+    if os.path.isdir(target):
+        raise IsADirectoryError(f"save: {os.fspath(path)} is a folder; give a file name such as model.npz")
+    fd, tmp = _open_temporary(target)
     try:
+        _keep_permissions(fd, target)
         with os.fdopen(fd, "wb") as f:
             _write_npz(f, arrays)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
-    _sync_folder(os.path.dirname(os.path.abspath(path)))
+    _sync_folder(folder)
+
+
+def _keep_permissions(fd: int, target: str) -> None:
+    """Gives the new file the permission bits of the file it replaces (a 0600 file stays 0600)."""
+    try:
+        mode = stat.S_IMODE(os.stat(target).st_mode)
+    except FileNotFoundError:
+        return
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
 
 
 def _sync_folder(folder: str) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import copy
 from collections import OrderedDict, namedtuple
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..backend import get_backend
+from ..backend import get_backend, host
 from ..dtypes import BY_NAME, DType, to_name
 from ..tensor import Tensor
 
@@ -271,13 +271,30 @@ class Module:
         """
         return OrderedDict((name, p.detach()) for name, p in self.named_parameters(remove_duplicate=False))
 
-    def load_state_dict(self, state_dict: dict[str, Any], strict: bool = True) -> IncompatibleKeys:
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True) -> IncompatibleKeys:
         """Copies values (Tensors or NumPy arrays) into the parameters of the same names.
 
-        Mis-shaped values always fail; with ``strict``, missing or unexpected
-        names fail too. One error lists every problem by name, and nothing is
-        copied unless everything fits.
+        All or nothing: every name, shape and dtype is checked, and every value
+        converted, before any parameter changes. Mis-shaped values always fail;
+        with ``strict`` (the default), missing or unexpected names fail too. One
+        error lists every problem by name. Values of another real dtype (float16,
+        float64, integers, bool) are cast to the parameter's dtype, as torch does;
+        complex, string and object arrays are refused. Returns the missing and
+        unexpected names, as torch.
+
+        >>> import numpy as np, tinygrad_rnn as tg
+        >>> lin = tg.nn.Linear(2, 1)
+        >>> lin.load_state_dict({"weight": np.ones((1, 2), np.float16)}, strict=False)
+        IncompatibleKeys(missing_keys=['bias'], unexpected_keys=[])
+        >>> lin.weight
+        Parameter containing:
+        tensor([[1., 1.]], requires_grad=True)
         """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(
+                f"load_state_dict: state_dict must be a dict of names to tensors (e.g. model.state_dict()), "
+                f"got {type(state_dict).__name__}"
+            )
         own = dict(self.named_parameters(remove_duplicate=False))
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
@@ -286,27 +303,18 @@ class Module:
             problems.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
         if strict and unexpected:
             problems.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
-        for name, value in state_dict.items():
-            if name not in own:
-                continue
-            shape = getattr(value, "shape", None)
-            if shape is None:
-                problems.append(
-                    f"While copying the parameter named {name}: expected a Tensor or an array, "
-                    f"got {type(value).__name__}."
-                )
-            elif tuple(shape) != own[name].shape:
-                problems.append(
-                    f"size mismatch for {name}: copying a param with shape {tuple(shape)} from "
-                    f"checkpoint, the shape in current model is {own[name].shape}."
-                )
-        if problems:
-            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
+        converted = {}
         for name, value in state_dict.items():
             if name in own:
-                p = own[name]
-                source = value.numpy() if isinstance(value, Tensor) else value
-                p.data = p.backend.asarray(source, p.dtype.name)
+                array, problem = _prepare(name, value, own[name])
+                if problem:
+                    problems.append(problem)
+                else:
+                    converted[name] = array
+        if problems:
+            raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
+        for name, array in converted.items():  # nothing below can fail: every array is ready
+            own[name].data = array
         return IncompatibleKeys(missing, unexpected)
 
     # --- printing -------------------------------------------------------------------
@@ -327,6 +335,32 @@ class Module:
         if not lines:
             return head + ")"
         return head + "\n  " + "\n  ".join(lines) + "\n)"
+
+
+def _prepare(name: str, value: Any, param: Parameter) -> tuple[Any, str | None]:
+    """``value`` as an array of ``param``'s backend and dtype, or the reason it cannot be one."""
+    if isinstance(value, Tensor):
+        source = value.numpy()
+    elif isinstance(value, host.ndarray | host.generic) or hasattr(value, "__array__"):
+        source = host.asarray(value)
+    else:
+        return None, (
+            f'While copying the parameter named "{name}", expected a Tensor or an array from checkpoint '
+            f"but received {type(value).__name__}."
+        )
+    if source.shape != param.shape:
+        return None, (
+            f"size mismatch for {name}: copying a param with shape {tuple(source.shape)} from checkpoint, "
+            f"the shape in current model is {param.shape}."
+        )
+    if source.dtype.kind not in "biuf":
+        return None, (
+            f"dtype mismatch for {name}: cannot copy a {source.dtype} array from checkpoint into a "
+            f"{param.dtype.name} parameter (expected a float, integer or bool array)."
+        )
+    with host.errstate(over="ignore"):  # 1e300 into float32 becomes inf, silently, as in torch
+        cast = source.astype(param.dtype.name)
+    return param.backend.asarray(cast, param.dtype.name), None
 
 
 def _check_name(kind: str, name: Any) -> None:
