@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..tensor import Tensor
+from ...tensor import Tensor
 
 
 def clip_grad_norm_(
@@ -44,4 +44,4 @@ def clip_grad_norm_(
     scale = xp.clip(max_norm / (total + 1e-6), None, 1.0)
     for g in grads:
         g.data *= xp.astype(scale, g.data.dtype)
-    return Tensor._wrap(xp.asarray(total), grads[0].backend)  # NumPy gives a scalar; keep an array
+    return Tensor.wrap(xp.asarray(total), grads[0].backend)  # NumPy gives a scalar; keep an array
