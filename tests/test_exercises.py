@@ -291,52 +291,23 @@ def test_recurrent_md_quotes_lines_that_exist_in_the_code():
         assert code in cells, f"docs/recurrent.md quotes a line that is not in cells.py: {code}"
 
 
-# --- the Korean pages are kept in step with the English ones ----------------------------------------
-KOREAN = [("index.md", "ko/index.md"), ("concepts/rnn-lstm-gru.md", "ko/concepts/rnn-lstm-gru.md")]
-FENCE = re.compile(r"^```python\n(.*?)^```", re.S | re.M)
+# --- links between the pages (every page under docs/, English and Korean) ------------------------------
+# The Korean pages' own checks (same code, links to each other, the glossary) are in test_korean_docs.py.
+PAGES = sorted(p.relative_to(DOCS).as_posix() for p in DOCS.rglob("*.md"))
 
 
-@pytest.mark.parametrize("english, korean", KOREAN)
-def test_korean_pages_have_the_same_code_as_the_english(english, korean):
-    en = (DOCS / english).read_text(encoding="utf-8")
-    ko = (DOCS / korean).read_text(encoding="utf-8")
-    assert FENCE.findall(ko) == FENCE.findall(en), f"docs/{korean} and docs/{english} differ in their code"
-    assert len(re.findall(r"^## ", ko, re.M)) == len(re.findall(r"^## ", en, re.M)), "different section structure"
+def test_the_page_list_finds_the_pages():
+    assert {"index.md", "exercises.md", "concepts/rnn-lstm-gru.md", "ko/index.md", "ko/glossary.md"} <= set(PAGES)
 
 
-@pytest.mark.parametrize("english, korean", KOREAN)
-def test_korean_and_english_pages_link_to_each_other(english, korean):
-    en_path, ko_path = DOCS / english, DOCS / korean
-    first_lines = lambda p: "\n".join(p.read_text(encoding="utf-8").splitlines()[:4])  # noqa: E731
-    ko_link = Path(*[".."] * (len(Path(english).parts) - 1), korean).as_posix()
-    en_link = Path(*[".."] * (len(Path(korean).parts) - 1), english).as_posix()
-    assert f"]({ko_link})" in first_lines(en_path), f"docs/{english} should link to {ko_link} at the top"
-    assert f"]({en_link})" in first_lines(ko_path), f"docs/{korean} should link to {en_link} at the top"
-    assert (en_path.parent / ko_link).resolve() == ko_path.resolve()
-    assert (ko_path.parent / en_link).resolve() == en_path.resolve()
-
-
-@pytest.mark.parametrize(
-    "page",
-    [
-        "index.md",
-        "recurrent.md",
-        "concepts/rnn-lstm-gru.md",
-        "exercises.md",
-        "api.md",
-        "backends.md",
-        "ko/index.md",
-        "ko/concepts/rnn-lstm-gru.md",
-    ],
-)
-def test_relative_links_point_at_files_that_are_or_will_be_there(page):
-    """Links to other pages resolve inside docs/ (pages still being written are allowed by name)."""
-    pending = {"autograd.md", "visualization.md", "benchmarks.md", "demos.md"}
+@pytest.mark.parametrize("page", PAGES)
+def test_relative_links_point_at_files_that_are_there(page):
+    """Links to other pages resolve to files inside docs/."""
     text = (DOCS / page).read_text(encoding="utf-8")
     for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", text):
         path = ((DOCS / page).parent / target).resolve()
         assert DOCS.resolve() in path.parents or path == DOCS.resolve(), f"{page}: {target} leaves docs/"
-        assert path.exists() or path.name in pending, f"docs/{page} links to a missing file: {target}"
+        assert path.exists(), f"docs/{page} links to a missing file: {target}"
 
 
 def _github_anchor(heading: str) -> str:
@@ -344,24 +315,11 @@ def _github_anchor(heading: str) -> str:
     return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
 
 
-@pytest.mark.parametrize(
-    "page",
-    [
-        "index.md",
-        "recurrent.md",
-        "concepts/rnn-lstm-gru.md",
-        "exercises.md",
-        "api.md",
-        "backends.md",
-        "ko/index.md",
-        "ko/concepts/rnn-lstm-gru.md",
-    ],
-)
+@pytest.mark.parametrize("page", PAGES)
 def test_anchors_name_existing_headings(page):
     source = DOCS / page
     for target, anchor in re.findall(r"\]\(([^)#:]*)#([^)]+)\)", source.read_text(encoding="utf-8")):
         path = (source.parent / target).resolve() if target else source
-        if not path.exists():
-            continue  # a page still being written; the link test above names it
+        assert path.exists(), f"docs/{page} links to a missing file: {target}"
         headings = re.findall(r"^#+ (.+)$", path.read_text(encoding="utf-8"), re.M)
         assert anchor in {_github_anchor(h) for h in headings}, f"docs/{page}: no heading for #{anchor} in {target}"
