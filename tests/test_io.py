@@ -169,7 +169,7 @@ def test_a_failing_numpy_writer_midway_keeps_the_previous_file(tmp_path, monkeyp
             raise OSError("no space left on device")
         return real(fp, array, *args, **kwargs)
 
-    monkeypatch.setattr(tio.host.lib.format, "write_array", write_then_fail)
+    monkeypatch.setattr(tio.np.lib.format, "write_array", write_then_fail)
     with pytest.raises(OSError, match="no space"):
         tg.save({"a": tg.zeros(2), "b": tg.zeros(2)}, path)
     monkeypatch.undo()

@@ -414,10 +414,19 @@ def set_num_threads(threads: int) -> None:
 def manual_seed(seed: int) -> None:
     """Seeds the random numbers of every backend, present and future.
 
+    As in torch, any integer in [-2**63, 2**64) is a seed; a negative one
+    stands for its 64-bit two's complement (-1 is the seed 2**64 - 1).
+
     >>> manual_seed(0)
     """
     global _seed
-    _seed = int(seed)
+    try:
+        number = int(seed)
+    except (TypeError, ValueError, OverflowError):
+        raise TypeError(f"manual_seed: seed must be an integer, got {seed!r} ({type(seed).__name__})") from None
+    if not -(2**63) <= number < 2**64:
+        raise ValueError(f"manual_seed: seed must be an integer in [-2**63, 2**64), as in torch, got {number}")
+    _seed = number % 2**64
     for backend in _backends.values():
         backend.seed(_seed)
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backend import host
+from .backend import np
+from .checks import _shown, check_int
 from .dtypes import get_default_dtype
 from .tensor import Tensor
 
@@ -37,19 +38,25 @@ def adding_problem(
     ``y`` of shape (batch, 1), both of the default float dtype, on ``device``
     (default: the default device). The same ``rng`` state gives the same batch.
     """
+    batch = check_int("adding_problem", "batch", batch)
+    length = check_int("adding_problem", "length", length)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"adding_problem: rng must be a NumPy Generator, e.g. np.random.default_rng(0), got {_shown(rng)}"
+        )
     if length < 2:
         raise ValueError(f"adding_problem: length must be at least 2 (two marked steps), got {length}")
     if batch < 1:
         raise ValueError(f"adding_problem: batch must be positive, got {batch}")
-    values = rng.random((batch, length)).astype(host.float32)
-    markers = host.zeros((batch, length), dtype=host.float32)
-    rows = host.arange(batch)
+    values = rng.random((batch, length)).astype(np.float32)
+    markers = np.zeros((batch, length), dtype=np.float32)
+    rows = np.arange(batch)
     half = length // 2
     markers[rows, rng.integers(0, half, batch)] = 1.0  # one marker in each half
     markers[rows, rng.integers(half, length, batch)] = 1.0
-    x = host.stack([values, markers], axis=2)  # (batch, length, 2)
+    x = np.stack([values, markers], axis=2)  # (batch, length, 2)
     y = (values * markers).sum(axis=1, keepdims=True)
     if not batch_first:
         x = x.transpose(1, 0, 2)
     dtype = get_default_dtype()
-    return Tensor(host.ascontiguousarray(x), dtype=dtype, device=device), Tensor(y, dtype=dtype, device=device)
+    return Tensor(np.ascontiguousarray(x), dtype=dtype, device=device), Tensor(y, dtype=dtype, device=device)

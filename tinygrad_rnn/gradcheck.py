@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .autograd import no_grad, topological_order
-from .backend import host
+from .backend import np
 from .tensor import Tensor
 
 
@@ -39,9 +39,9 @@ def _numerical(fn: Callable, inputs: list, index: int, eps: float, sizes: list[i
                 moved.flat[k] += step
                 trial = list(inputs)
                 trial[index] = Tensor(moved, device=x.backend)
-                values.append(host.concatenate([o.numpy().ravel() for o in _outputs(fn(*trial))] or [host.zeros(0)]))
+                values.append(np.concatenate([o.numpy().ravel() for o in _outputs(fn(*trial))] or [np.zeros(0)]))
             columns.append((values[0] - values[1]) / (2 * eps))
-    return host.stack(columns, axis=1) if columns else host.zeros((sum(sizes), 0))
+    return np.stack(columns, axis=1) if columns else np.zeros((sum(sizes), 0))
 
 
 def _leaves(outs: list[Tensor]) -> list[Tensor]:
@@ -78,16 +78,16 @@ def _analytical(fn: Callable, inputs: list, wrt: list[int]) -> tuple[list, list[
                 for i in wrt:
                     inputs[i].grad = None
                 if o.requires_grad:
-                    seed = host.zeros(o.shape, dtype=host.float64)
+                    seed = np.zeros(o.shape, dtype=np.float64)
                     seed.flat[j] = 1.0
                     o.backward(Tensor(seed, device=o.backend), retain_graph=True)
                 for i in wrt:
                     g = inputs[i].grad
-                    rows[i].append(host.zeros(inputs[i].numel()) if g is None else g.numpy().ravel())
+                    rows[i].append(np.zeros(inputs[i].numel()) if g is None else g.numpy().ravel())
     finally:
         for t, grad in kept:
             t.grad = grad
-    jacobians = [host.stack(rows[i]) if rows[i] else host.zeros((0, inputs[i].numel())) for i in wrt]
+    jacobians = [np.stack(rows[i]) if rows[i] else np.zeros((0, inputs[i].numel())) for i in wrt]
     return jacobians, sizes
 
 
@@ -126,10 +126,10 @@ def gradcheck(
     analytic, sizes = _analytical(fn, inputs, wrt)
     for i, a in zip(wrt, analytic):
         n = _numerical(fn, inputs, i, eps, sizes)
-        error = host.abs(a - n) - (atol + rtol * host.abs(n))
+        error = np.abs(a - n) - (atol + rtol * np.abs(n))
         if error.size and error.max() > 0:
-            out_pos, in_pos = host.unravel_index(int(error.argmax()), error.shape)
-            where = tuple(int(k) for k in host.unravel_index(in_pos, inputs[i].shape))
+            out_pos, in_pos = np.unravel_index(int(error.argmax()), error.shape)
+            where = tuple(int(k) for k in np.unravel_index(in_pos, inputs[i].shape))
             raise GradcheckError(
                 f"gradcheck: gradient of input {i} (shape {inputs[i].shape}) is wrong: worst at output element "
                 f"{int(out_pos)}, input element {where}: autograd "

@@ -22,7 +22,7 @@ import stat
 import zipfile
 from typing import Any
 
-from .backend import get_backend, host
+from .backend import get_backend, np
 from .tensor import Tensor
 
 _STRUCTURE = "__tinygrad_rnn_structure__"
@@ -31,10 +31,10 @@ _ARRAY_DTYPES = ("float32", "float64", "bool")  # and every integer type (loaded
 
 def _flatten(obj: Any, key: str, arrays: dict[str, Any]) -> Any:
     """The JSON-able tree of ``obj``, with every array moved to ``arrays`` under its path."""
-    if isinstance(obj, host.generic):  # a NumPy scalar (np.int64(3), np.float32(0.5)): a plain number
+    if isinstance(obj, np.generic):  # a NumPy scalar (np.int64(3), np.float32(0.5)): a plain number
         obj = obj.item()
     if isinstance(obj, Tensor) or (hasattr(obj, "__array__") and not isinstance(obj, (int, float, bool, str))):
-        array = obj.numpy() if isinstance(obj, Tensor) else host.asarray(obj)
+        array = obj.numpy() if isinstance(obj, Tensor) else np.asarray(obj)
         if array.dtype.kind not in "iu" and array.dtype.name not in _ARRAY_DTYPES:
             raise TypeError(
                 f"save: cannot store an array of dtype {array.dtype} at {key or 'the top'}; "
@@ -97,7 +97,7 @@ def _write_npz(f: Any, arrays: dict[str, Any]) -> None:
     with zipfile.ZipFile(f, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
         for name, array in arrays.items():
             with archive.open(name + ".npy", mode="w", force_zip64=True) as member:
-                host.lib.format.write_array(member, array, allow_pickle=False)
+                np.lib.format.write_array(member, array, allow_pickle=False)
 
 
 def _open_temporary(path: str) -> tuple[int, str]:
@@ -131,7 +131,7 @@ def save(obj: dict[str, Any], path: str | os.PathLike) -> None:
         raise TypeError(f"save: path must be a str or os.PathLike, got {type(path).__name__}")
     arrays: dict[str, Any] = {}
     tree = _flatten(obj, "", arrays)
-    arrays[_STRUCTURE] = host.asarray(json.dumps(tree))
+    arrays[_STRUCTURE] = np.asarray(json.dumps(tree))
     target = os.path.realpath(os.fspath(path))  # through symbolic links: replace the file, not the link
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
@@ -178,8 +178,16 @@ def _sync_folder(folder: str) -> None:
 
 
 def load(path: str | os.PathLike, map_location: Any = "cpu") -> dict[str, Any]:
-    """Reads what ``save`` wrote (or any plain .npz of arrays) onto ``map_location``."""
-    backend = get_backend(map_location)
+    """Reads what ``save`` wrote (or any plain .npz of arrays) onto ``map_location``.
+
+    All or nothing: every array is read and checked before anything is returned.
+    """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"load: path must be a str or os.PathLike, got {type(path).__name__}")
+    try:
+        backend = get_backend(map_location)
+    except ValueError as error:
+        raise ValueError(f"load: map_location: {error}") from None
     path = os.fspath(path)
 
     def unreadable(why: str) -> ValueError:
@@ -188,7 +196,7 @@ def load(path: str | os.PathLike, map_location: Any = "cpu") -> dict[str, Any]:
         )
 
     try:
-        npz = host.load(path, allow_pickle=False)
+        npz = np.load(path, allow_pickle=False)
     except FileNotFoundError:
         raise
     except (zipfile.BadZipFile, ValueError, OSError, EOFError, KeyError) as exc:

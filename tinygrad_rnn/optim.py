@@ -14,6 +14,7 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
+from .checks import check_bool, check_number
 from .tensor import Tensor
 
 
@@ -142,8 +143,10 @@ class SGD(Optimizer):
         weight_decay: float = 0.0,
         nesterov: bool = False,
     ):
-        if lr < 0 or momentum < 0 or weight_decay < 0:
-            raise ValueError(f"SGD: lr, momentum and weight_decay must be >= 0, got {lr}, {momentum}, {weight_decay}")
+        for name, value in (("lr", lr), ("momentum", momentum), ("weight_decay", weight_decay)):
+            check_number("SGD", name, value, minimum=0.0)  # NaN is refused, inf allowed, as in torch
+        check_number("SGD", "dampening", dampening)
+        check_bool("SGD", "nesterov", nesterov)
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError("SGD: Nesterov momentum requires a momentum and zero dampening")
         super().__init__(
@@ -186,10 +189,14 @@ class Adam(Optimizer):
         weight_decay: float = 0.0,
         amsgrad: bool = False,
     ):
-        if lr < 0 or eps < 0 or weight_decay < 0:
-            raise ValueError(f"{type(self).__name__}: lr, eps and weight_decay must be >= 0")
-        if not all(0.0 <= b < 1.0 for b in betas):
-            raise ValueError(f"{type(self).__name__}: betas must be in [0, 1), got {betas}")
+        name = type(self).__name__
+        for arg, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
+            check_number(name, arg, value, minimum=0.0)  # NaN is refused, inf allowed, as in torch
+        if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
+            raise TypeError(f"{name}: betas must be a pair of numbers such as (0.9, 0.999), got {betas!r}")
+        for index, beta in enumerate(betas):
+            check_number(name, f"betas[{index}]", beta, minimum=0.0, below=1.0)
+        check_bool(name, "amsgrad", amsgrad)
         super().__init__(
             params, {"lr": lr, "betas": tuple(betas), "eps": eps, "weight_decay": weight_decay, "amsgrad": amsgrad}
         )

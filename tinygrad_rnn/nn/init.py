@@ -15,13 +15,20 @@ def uniform_parameter(shape: tuple, bound: float, device: Any = None, dtype: Any
 
     ``dtype`` defaults to the default float dtype (float32 unless changed).
     """
-    backend = get_backend(get_default_device() if device is None else device)
+    try:
+        backend = get_backend(get_default_device() if device is None else device)
+    except ValueError as error:
+        raise ValueError(f"device: {error}") from None
     data = backend.uniform(shape, -bound, bound, _float_name(dtype))
-    return Parameter(Tensor._wrap(data, backend))
+    return Parameter(Tensor.wrap(data, backend))
 
 
-def _float_name(dtype: Any) -> str:
-    name = to_name(dtype) or get_default_dtype().name
+def _float_name(dtype: Any, layer: str = "parameters") -> str:
+    """The name of a float dtype for new parameters (the default float dtype for None)."""
+    try:
+        name = to_name(dtype) or get_default_dtype().name
+    except TypeError:
+        raise TypeError(f"{layer}: dtype must be tg.float32 or tg.float64, got {dtype!r}") from None
     if not BY_NAME[name].is_floating_point:
-        raise TypeError(f"parameters must have a floating point dtype, got {name}")
+        raise TypeError(f"{layer}: dtype must be a floating point dtype (tg.float32 or tg.float64), got {name}")
     return name

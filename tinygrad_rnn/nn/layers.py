@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections import OrderedDict
 from collections.abc import Iterator
 from typing import Any
 
 from .. import functional as F
+from ..checks import _shown, check_bool, check_int, check_number
 from ..creation import randn
 from ..ops import where
 from ..tensor import Tensor
@@ -25,12 +27,23 @@ class Linear(Module):
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, device: Any = None, dtype: Any = None):
         super().__init__()
+        in_features = check_int("Linear", "in_features", in_features, minimum=0)
+        out_features = check_int("Linear", "out_features", out_features, minimum=0)
+        bias = check_bool("Linear", "bias", bias)
         self.in_features, self.out_features = in_features, out_features
         bound = 1.0 / math.sqrt(in_features) if in_features else 0.0
+        dtype = _float_name(dtype, "Linear")
         self.weight = uniform_parameter((out_features, in_features), bound, device, dtype)
         self.register_parameter("bias", uniform_parameter((out_features,), bound, device, dtype) if bias else None)
 
     def forward(self, x: Tensor) -> Tensor:
+        if not isinstance(x, Tensor):
+            raise TypeError(f"Linear: input must be a Tensor, got {_shown(x)}")
+        if x.dtype != self.weight.dtype:
+            raise TypeError(
+                f"Linear: input has dtype {x.dtype.name}, the layer's weight {self.weight.dtype.name}; "
+                f"convert one of them (x.to(tg.{self.weight.dtype.name}) or layer.to(tg.{x.dtype.name}))"
+            )
         if x.shape[-1:] != (self.in_features,):
             raise ValueError(
                 f"Linear: input of shape {x.shape} does not fit in_features={self.in_features} "
@@ -64,8 +77,11 @@ class Embedding(Module):
         dtype: Any = None,
     ):
         super().__init__()
+        num_embeddings = check_int("Embedding", "num_embeddings", num_embeddings, minimum=0)
+        embedding_dim = check_int("Embedding", "embedding_dim", embedding_dim, minimum=0)
         self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
         if padding_idx is not None:
+            padding_idx = check_int("Embedding", "padding_idx", padding_idx)
             if not -num_embeddings <= padding_idx < num_embeddings:
                 raise ValueError(
                     f"Embedding: padding_idx must be within num_embeddings ({num_embeddings}), got {padding_idx}"
@@ -73,7 +89,9 @@ class Embedding(Module):
             if padding_idx < 0:
                 padding_idx += num_embeddings
         self.padding_idx = padding_idx
-        self.weight = Parameter(randn(num_embeddings, embedding_dim, dtype=_float_name(dtype), device=device))
+        self.weight = Parameter(
+            randn(num_embeddings, embedding_dim, dtype=_float_name(dtype, "Embedding"), device=device)
+        )
         if padding_idx is not None:
             self.weight.data[padding_idx, ...] = 0.0
 
@@ -109,8 +127,9 @@ class Dropout(Module):
 
     def __init__(self, p: float = 0.5):
         super().__init__()
+        check_number("Dropout", "p", p)
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f"Dropout: probability has to be between 0 and 1, but got {p}")
+            raise ValueError(f"Dropout: p (the probability of a zero) has to be between 0 and 1, but got {p}")
         self.p = p
 
     def forward(self, x: Tensor) -> Tensor:
@@ -158,7 +177,7 @@ class Sequential(Module):
         items = list(self._modules.items())
         if isinstance(index, slice):
             return Sequential(OrderedDict(items[index]))
-        return items[index][1]
+        return items[_position("Sequential", index, len(items))][1]
 
 
 class ModuleList(Module):
@@ -172,6 +191,8 @@ class ModuleList(Module):
 
     def __init__(self, modules: Any = ()):
         super().__init__()
+        if isinstance(modules, Module) or not hasattr(modules, "__iter__"):
+            raise TypeError(f"ModuleList: modules must be an iterable of Modules (e.g. a list), got {_shown(modules)}")
         for m in modules:
             self.append(m)
 
@@ -187,5 +208,19 @@ class ModuleList(Module):
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 
-    def __getitem__(self, index: int) -> Module:
-        return list(self._modules.values())[index]
+    def __getitem__(self, index: int | slice) -> Any:
+        """``layers[0]``, ``layers[-1]``; a slice gives a ModuleList of those modules, as torch."""
+        modules = list(self._modules.values())
+        if isinstance(index, slice):
+            return ModuleList(modules[index])
+        return modules[_position("ModuleList", index, len(modules))]
+
+
+def _position(container: str, index: Any, length: int) -> int:
+    """``index`` as a list position: an integer (NumPy ones too) within range, as torch checks it."""
+    if isinstance(index, bool) or not hasattr(index, "__index__"):
+        raise TypeError(f"{container}: indices must be integers or slices, got {_shown(index)}")
+    index = operator.index(index)
+    if not -length <= index < length:
+        raise IndexError(f"{container}: index {index} is out of range for {length} modules")
+    return index

@@ -8,14 +8,19 @@
 from __future__ import annotations
 
 from .. import functional as F
+from ..checks import check_choice, check_int
 from ..tensor import Tensor
 from .module import Module
 
+REDUCTIONS = ("mean", "sum", "none")
+
 
 class MSELoss(Module):
+    """The mean squared error; ``reduction`` as in torch.nn.MSELoss (checked here, not at the first call)."""
+
     def __init__(self, reduction: str = "mean"):
         super().__init__()
-        self.reduction = reduction
+        self.reduction = check_choice("MSELoss", "reduction", reduction, REDUCTIONS)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.mse_loss(input, target, reduction=self.reduction)
@@ -29,7 +34,8 @@ class CrossEntropyLoss(Module):
 
     def __init__(self, ignore_index: int = -100, reduction: str = "mean"):
         super().__init__()
-        self.ignore_index, self.reduction = ignore_index, reduction
+        self.ignore_index = check_int("CrossEntropyLoss", "ignore_index", ignore_index)
+        self.reduction = check_choice("CrossEntropyLoss", "reduction", reduction, REDUCTIONS)
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.cross_entropy(input, target, ignore_index=self.ignore_index, reduction=self.reduction)

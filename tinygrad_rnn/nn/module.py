@@ -7,7 +7,8 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..backend import get_backend, host
+from ..backend import get_backend, np
+from ..checks import _shown, check_bool
 from ..dtypes import BY_NAME, DType, to_name
 from ..tensor import Tensor
 
@@ -26,9 +27,10 @@ class Parameter(Tensor):
     __slots__ = ()
 
     def __init__(self, data: Any, requires_grad: bool = True):
-        if isinstance(data, Tensor):
-            self.backend, self.data = data.backend, data.data
-            self.grad, self._node, self._slot, self.requires_grad = None, None, 0, False
+        requires_grad = check_bool("Parameter", "requires_grad", requires_grad)
+        if isinstance(data, Tensor):  # shares the tensor's array, as torch.nn.Parameter does
+            super().__init__(0.0, device=data.backend)
+            self.data = data.data
         else:
             super().__init__(data)
         self.requires_grad_(requires_grad)
@@ -128,6 +130,8 @@ class Module:
 
     def apply(self, fn: Any) -> Module:
         """Calls ``fn`` on every submodule, then on this module (e.g. a custom initialisation)."""
+        if not callable(fn):
+            raise TypeError(f"apply: fn must be a function of a module, got {_shown(fn)}")
         for child in self.children():
             child.apply(fn)
         fn(self)
@@ -135,6 +139,7 @@ class Module:
 
     def requires_grad_(self, requires_grad: bool = True) -> Module:
         """Turns gradients on or off for every parameter (freezing a part of a model)."""
+        requires_grad = check_bool("requires_grad_", "requires_grad", requires_grad)
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
@@ -184,6 +189,8 @@ class Module:
         A parameter shared by two modules (tied weights) comes once, under its
         first name, unless ``remove_duplicate=False``.
         """
+        if not isinstance(prefix, str):
+            raise TypeError(f"named_parameters: prefix must be a str, got {_shown(prefix)}")
         seen: set[int] = set()
         if recurse:
             modules = self.named_modules(prefix, remove_duplicate=remove_duplicate)
@@ -216,6 +223,8 @@ class Module:
         return self.train(False)
 
     def zero_grad(self, set_to_none: bool = True) -> None:
+        """Clears every parameter's gradient: to None (the default, as torch), or to zeros."""
+        set_to_none = check_bool("zero_grad", "set_to_none", set_to_none)
         for p in self.parameters():
             if set_to_none or p.grad is None:
                 p.grad = None
@@ -227,18 +236,30 @@ class Module:
 
         ``model.to("cuda")``, ``model.to(tg.float64)`` or ``model.to(device=..., dtype=...)``, as torch.
         """
-        if dtype is None and (isinstance(device, DType) or device in BY_NAME):
+        if dtype is None and (isinstance(device, DType) or isinstance(device, str) and device in BY_NAME):
             device, dtype = None, device
-        target = None if device is None else get_backend(device)
-        name = to_name(dtype)
+        try:
+            target = None if device is None else get_backend(device)
+        except ValueError:
+            raise ValueError(
+                f"to: expected a device ('cpu', 'cuda', 'cuda:N') or a float dtype (tg.float32, tg.float64), "
+                f"got {_shown(device)}"
+            ) from None
+        try:
+            name = to_name(dtype)
+        except TypeError:
+            raise TypeError(f"to: dtype must be tg.float32 or tg.float64, got {_shown(dtype)}") from None
         if name is not None and not BY_NAME[name].is_floating_point:
             raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {name}")
         for p in self.parameters():
-            p.data = _convert(p.backend, p.data, target, name)
-            if p.grad is not None:
-                grad_backend = target or p.grad.backend
-                p.grad = Tensor._wrap(_convert(p.grad.backend, p.grad.data, target, name), grad_backend)
+            data = _convert(p.backend, p.data, target, name)
+            grad = p.grad
+            if grad is not None:
+                grad = Tensor.wrap(_convert(grad.backend, grad.data, target, name), target or grad.backend)
+            p.grad = None  # the new gradient must match the new device and dtype: set it after them
             p.backend = target or p.backend
+            p.data = data
+            p.grad = grad
         return self
 
     def double(self) -> Module:
@@ -341,8 +362,8 @@ def _prepare(name: str, value: Any, param: Parameter) -> tuple[Any, str | None]:
     """``value`` as an array of ``param``'s backend and dtype, or the reason it cannot be one."""
     if isinstance(value, Tensor):
         source = value.numpy()
-    elif isinstance(value, host.ndarray | host.generic) or hasattr(value, "__array__"):
-        source = host.asarray(value)
+    elif isinstance(value, np.ndarray | np.generic) or hasattr(value, "__array__"):
+        source = np.asarray(value)
     else:
         return None, (
             f'While copying the parameter named "{name}", expected a Tensor or an array from checkpoint '
@@ -358,7 +379,7 @@ def _prepare(name: str, value: Any, param: Parameter) -> tuple[Any, str | None]:
             f"dtype mismatch for {name}: cannot copy a {source.dtype} array from checkpoint into a "
             f"{param.dtype.name} parameter (expected a float, integer or bool array)."
         )
-    with host.errstate(over="ignore"):  # 1e300 into float32 becomes inf, silently, as in torch
+    with np.errstate(over="ignore"):  # 1e300 into float32 becomes inf, silently, as in torch
         cast = source.astype(param.dtype.name)
     return param.backend.asarray(cast, param.dtype.name), None
 
