@@ -3,7 +3,9 @@
 A case is a layer or cell configuration, an input and maybe initial states.
 ``run_ours`` and ``run_torch`` return the same dict: the outputs, the final
 states, and the gradients of a fixed loss with respect to the input, the
-initial states and every parameter (by PyTorch's names).
+initial states and every parameter (by PyTorch's names). A case with
+``lengths`` packs its padded input first (each library with its own
+``pack_padded_sequence``) and its output is the packed data.
 """
 
 from __future__ import annotations
@@ -28,6 +30,12 @@ class Case:
     batch_first: bool = False
     batched: bool = True
     with_h0: bool = False
+    lengths: tuple[int, ...] | None = None  # a packed batch of sequences of these lengths
+    enforce_sorted: bool = True
+
+    @property
+    def batch(self) -> int:
+        return len(self.lengths) if self.lengths else BATCH
 
     @property
     def is_cell(self) -> bool:
@@ -43,6 +51,7 @@ class Case:
             f"{self.kind}-l{self.num_layers}-{'bi' if self.bidirectional else 'uni'}-"
             f"{'bf' if self.batch_first else 'tf'}-{'batched' if self.batched else 'unbatched'}-"
             f"{'h0' if self.with_h0 else 'noh0'}"
+            + (f"-packed{'.'.join(map(str, self.lengths))}" if self.lengths else "")
         )
 
 
@@ -56,6 +65,20 @@ def layer_cases() -> list[Case]:
     ]
 
 
+PACKED_LENGTHS = ((5, 3, 3, 1), (2, 5, 1, 4))  # sorted (with a tie), and in no order
+
+
+def packed_cases() -> list[Case]:
+    """Every layer option on packed input: kinds, depth, directions, batch_first, h0, sorted or not."""
+    return [
+        Case(kind, layers, bi, bf, True, h0, lengths, enforce_sorted=lengths == tuple(sorted(lengths, reverse=True)))
+        for kind, layers, bi, bf, h0, lengths in itertools.product(
+            LAYERS, (1, 2), (False, True), (False, True), (False, True), PACKED_LENGTHS
+        )
+        if not (bf and h0)  # batch_first only changes the packing; once with and once without h0 is enough
+    ]
+
+
 def cell_cases() -> list[Case]:
     return [Case(kind, batched=b, with_h0=h) for kind in CELLS for b in (True, False) for h in (False, True)]
 
@@ -64,18 +87,21 @@ def make_inputs(case: Case, seed: int) -> dict[str, np.ndarray]:
     """Input and initial states (float64), and loss weights that make every output matter."""
     rng = np.random.default_rng(seed)
     d = 2 if case.bidirectional else 1
+    batch = case.batch
     arrays: dict[str, np.ndarray] = {}
     if case.is_cell:
-        shape = (BATCH, INPUT) if case.batched else (INPUT,)
-        state_shape = (BATCH, HIDDEN) if case.batched else (HIDDEN,)
+        shape = (batch, INPUT) if case.batched else (INPUT,)
+        state_shape = (batch, HIDDEN) if case.batched else (HIDDEN,)
         out_shape = state_shape
     else:
         if not case.batched:
             shape = (LENGTH, INPUT)
         else:
-            shape = (BATCH, LENGTH, INPUT) if case.batch_first else (LENGTH, BATCH, INPUT)
-        state_shape = (case.num_layers * d, BATCH, HIDDEN) if case.batched else (case.num_layers * d, HIDDEN)
+            shape = (batch, LENGTH, INPUT) if case.batch_first else (LENGTH, batch, INPUT)
+        state_shape = (case.num_layers * d, batch, HIDDEN) if case.batched else (case.num_layers * d, HIDDEN)
         out_shape = shape[:-1] + (d * HIDDEN,)
+        if case.lengths:
+            out_shape = (sum(case.lengths), d * HIDDEN)  # the packed output's data
     arrays["x"] = rng.standard_normal(shape)
     if case.with_h0:
         arrays["h0"] = rng.standard_normal(state_shape) * 0.5
@@ -115,18 +141,22 @@ def _loss(out, h, c, arrays, to_tensor):
     return loss
 
 
-def _run(case: Case, module, arrays: dict[str, np.ndarray], to_tensor, to_numpy) -> dict:
-    """The same case in either library: ``to_tensor`` makes its tensors, ``to_numpy`` reads them back."""
+def _run(case: Case, module, arrays: dict[str, np.ndarray], to_tensor, to_numpy, pack=None) -> dict:
+    """The same case in either library: ``to_tensor`` makes its tensors, ``to_numpy`` reads them back,
+    ``pack`` is its pack_padded_sequence."""
     x = to_tensor(arrays["x"]).requires_grad_()
     h0 = to_tensor(arrays["h0"]).requires_grad_() if "h0" in arrays else None
     c0 = to_tensor(arrays["c0"]).requires_grad_() if "c0" in arrays else None
     states = (h0, c0) if case.has_c and h0 is not None else h0
-    result = module(x, states)
+    x_in = pack(x, list(case.lengths), case.batch_first, case.enforce_sorted) if case.lengths else x
+    result = module(x_in, states)
     if case.is_cell:
         out, h, c = (result[0], result[0], result[1]) if case.has_c else (result, result, None)
     else:
         out, hidden = result
         h, c = hidden if case.has_c else (hidden, None)
+        if case.lengths:
+            out = out.data
     _loss(out, h, c, arrays, to_tensor).backward()
     got = {"out": to_numpy(out), "h": to_numpy(h), "grad_x": to_numpy(x.grad)}
     if c is not None:
@@ -142,7 +172,8 @@ def _run(case: Case, module, arrays: dict[str, np.ndarray], to_tensor, to_numpy)
 
 def run_ours(case: Case, weights: dict[str, np.ndarray], arrays: dict[str, np.ndarray], dtype: str) -> dict:
     module = build_ours(case, weights, dtype)
-    return _run(case, module, arrays, lambda a: tg.Tensor(a.astype(dtype)), lambda t: t.numpy())
+    pack = tg.nn.utils.rnn.pack_padded_sequence
+    return _run(case, module, arrays, lambda a: tg.Tensor(a.astype(dtype)), lambda t: t.numpy(), pack)
 
 
 def run_torch(case: Case, arrays: dict[str, np.ndarray], dtype: str, seed: int) -> tuple[dict, dict]:
@@ -153,7 +184,8 @@ def run_torch(case: Case, arrays: dict[str, np.ndarray], dtype: str, seed: int) 
     torch_dtype = getattr(torch, dtype)
     kind, kwargs = _kind_args(case)
     module = getattr(torch.nn, kind)(INPUT, HIDDEN, **kwargs).to(torch_dtype)
-    got = _run(case, module, arrays, lambda a: torch.tensor(a, dtype=torch_dtype), lambda t: t.detach().numpy())
+    to_tensor, to_numpy = lambda a: torch.tensor(a, dtype=torch_dtype), lambda t: t.detach().numpy()
+    got = _run(case, module, arrays, to_tensor, to_numpy, torch.nn.utils.rnn.pack_padded_sequence)
     weights = {name: p.detach().numpy().astype(np.float64) for name, p in module.named_parameters()}
     return got, weights
 

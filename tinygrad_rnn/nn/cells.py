@@ -23,6 +23,7 @@ from ..ops import cat, relu, sigmoid, tanh
 from ..tensor import Tensor
 from .init import uniform_parameter
 from .module import Module
+from .utils.rnn import PackedSequence
 
 
 def rnn_update(z: Tensor, nonlinearity: str) -> Tensor:
@@ -77,6 +78,16 @@ class _CellBase(Module):
     def _prepare(self, x: Tensor, states: tuple, names: tuple) -> tuple[Tensor, list[Tensor], bool]:
         """Checks shapes as PyTorch does; adds a batch axis to unbatched input; zeros for missing states."""
         name = type(self).__name__
+        if isinstance(x, PackedSequence):
+            layer = name.removesuffix("Cell")
+            raise TypeError(
+                f"{name}: a cell takes one time step, a Tensor of shape (batch, {self.input_size}), got a "
+                f"PackedSequence; run nn.{layer} on packed input, or unpack it with pad_packed_sequence "
+                "and loop over the steps"
+            )
+        if not isinstance(x, Tensor):
+            hint = "; wrap it with tg.Tensor(...)" if hasattr(x, "__array__") else ""
+            raise TypeError(f"{name}: expected a Tensor as input, got {type(x).__name__}{hint}")
         if x.ndim not in (1, 2):
             raise ValueError(f"{name}: Expected input to be 1D or 2D, got {x.ndim}D instead")
         if x.shape[-1] != self.input_size:
@@ -89,6 +100,14 @@ class _CellBase(Module):
             if state is None:
                 out.append(zeros(x.shape[0], self.hidden_size, dtype=x.dtype, device=x.backend))
                 continue
+            if not isinstance(state, Tensor):
+                hint = "; wrap it with tg.Tensor(...)" if hasattr(state, "__array__") else ""
+                raise TypeError(f"{name}: {label} must be a Tensor, got {type(state).__name__}{hint}")
+            if state.dtype != x.dtype or state.backend is not x.backend:
+                raise TypeError(
+                    f"{name}: {label} must have the input's dtype and device ({x.dtype!r} on {x.device}), "
+                    f"got {state.dtype!r} on {state.device}"
+                )
             if state.ndim != (2 if batched else 1):
                 raise ValueError(f"{name}: Expected {label} to be {2 if batched else 1}D, got {state.ndim}D instead")
             state = state if batched else state.unsqueeze(0)
@@ -125,7 +144,7 @@ class RNNCell(_CellBase):
         self.nonlinearity = nonlinearity
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        x_t, (h_prev,), batched = self._prepare(input, (hx,), ("hidden0",))
+        x_t, (h_prev,), batched = self._prepare(input, (_single_state(self, hx),), ("hidden0",))
         hx_t = cat([h_prev, x_t], dim=1).tag("[h_{t−1}, x_t]")
         W = cat([self.weight_hh, self.weight_ih], dim=1)
         h_t = rnn_update(self._biases(hx_t @ W.T), self.nonlinearity)
@@ -154,6 +173,11 @@ class LSTMCell(_CellBase):
             set_forget_bias(self.bias_ih, self.bias_hh, hidden_size, forget_bias)
 
     def forward(self, input: Tensor, hx: tuple[Tensor, Tensor] | None = None) -> tuple[Tensor, Tensor]:
+        if hx is not None and (not isinstance(hx, (tuple, list)) or len(hx) != 2):
+            raise TypeError(
+                f"LSTMCell: hx must be a tuple (h, c) of two Tensors of shape (batch, {self.hidden_size}), "
+                f"got {type(hx).__name__}" + (f" of {len(hx)}" if isinstance(hx, (tuple, list)) else "")
+            )
         h0, c0 = (None, None) if hx is None else hx
         x_t, (h_prev, c_prev), batched = self._prepare(input, (h0, c0), ("hx", "cx"))
         hx_t = cat([h_prev, x_t], dim=1).tag("[h_{t−1}, x_t]")
@@ -173,13 +197,24 @@ class GRUCell(_CellBase):
     gates = 3
 
     def forward(self, input: Tensor, hx: Tensor | None = None) -> Tensor:
-        x_t, (h_prev,), batched = self._prepare(input, (hx,), ("hidden0",))
+        x_t, (h_prev,), batched = self._prepare(input, (_single_state(self, hx),), ("hidden0",))
         gi = x_t @ self.weight_ih.T
         gh = h_prev @ self.weight_hh.T
         if self.bias:
             gi, gh = gi + self.bias_ih, gh + self.bias_hh
         h_t = gru_update(gi, gh, h_prev)
         return h_t if batched else h_t.squeeze(0)
+
+
+def _single_state(cell: _CellBase, hx: Any) -> Any:
+    """RNNCell's and GRUCell's hx: one tensor, not a pair."""
+    if isinstance(hx, (tuple, list)):
+        name = type(cell).__name__
+        raise TypeError(
+            f"{name}: hx must be a Tensor of shape (batch, {cell.hidden_size}) (or None), got a "
+            f"{type(hx).__name__} of {len(hx)}; only LSTMCell takes a (h, c) pair"
+        )
+    return hx
 
 
 def set_forget_bias(bias_ih: Tensor, bias_hh: Tensor, hidden_size: int, value: float) -> None:
