@@ -18,7 +18,7 @@ pytest.importorskip("tqdm", reason="the demos show tqdm progress bars (pip insta
 pytest.importorskip("matplotlib", reason="the demos draw with matplotlib (pip install matplotlib)")
 
 DEMOS = Path(__file__).resolve().parent.parent / "demos"
-OWNED = ("adding_problem", "char_lstm", "sine_wave", "gradcheck_tour")
+OWNED = ("adding_problem", "char_lstm", "sine_wave", "gradcheck_tour", "name_language")
 PRIMITIVES = (
     "a + b", "a - b", "a * b", "a / b", "a ** 3", "a ** b", "neg", "matmul", "sigmoid", "tanh", "relu", "exp",
     "log", "sqrt", "abs", "clamp(-0.5, 0.5)", "sum(dim=1)", "mean(dim=0)", "max()", "max(dim=1)", "reshape(3, 2)",
@@ -126,6 +126,20 @@ def test_sine_wave_beats_repeating_the_last_value(tmp_path: Path) -> None:
     assert all(math.isfinite(v) for v in results.values() if isinstance(v, float))
     assert results["one_step_mse_vs_noisy"] < results["repeat_last_value_mse_vs_noisy"]
     assert (tmp_path / "sine_wave.png").stat().st_size > 0
+
+
+def test_name_language_beats_the_majority_guess_and_packed_computes_fewer_steps(tmp_path: Path) -> None:
+    run("name_language", tmp_path)
+    results = json.loads((tmp_path / "results.json").read_text())
+    packed, padded = results["results"]
+    assert (packed["model"], padded["model"]) == ("packed", "padded")
+    assert results["baseline_accuracy"] < 0.3  # five languages of about equal size
+    assert packed["test_accuracy"] > results["baseline_accuracy"] + 0.2
+    assert packed["recurrent_steps_computed"] < padded["recurrent_steps_computed"]  # no padded step computed
+    predictions = read_csv(tmp_path / "predictions.csv")
+    assert {p["language"] for p in predictions} == set(results["languages"])
+    right = sum(p["guess"] == p["language"] for p in predictions) / len(predictions)
+    assert right == pytest.approx(packed["test_accuracy"])
 
 
 def test_gradcheck_tour_passes_every_primitive_and_catches_the_bug(tmp_path: Path) -> None:
