@@ -6,8 +6,18 @@
     tinygrad-rnn compare --steps 20 -o compare.svg
     tinygrad-rnn flow --steps 100 --train-steps 300 -o flow.png --json flow.json
 
-Bad arguments print a message and exit with status 2; a missing Graphviz
-``dot`` program exits with status 1 after writing the DOT source.
+Bad arguments print one line and exit with status 2, before any work; so
+does a graph too large for ``dot`` to lay out in reasonable time (the
+message says what to change). An output file that cannot be written (a
+missing folder, no permission), a missing Graphviz ``dot`` program or a
+failed rendering print one line and exit with status 1; when rendering
+fails, the DOT source is written beside the requested file and the message
+says how to render it.
+
+``flow --json`` is always valid JSON: a norm that is not finite, or that
+fell below float32's smallest normal number (the gradient underflowed, as it
+does over thousands of steps), is written as ``null``, never as a number.
+The printed table says "underflow" for such a model instead of a ratio.
 
 >>> main(["graph", "--cell", "gru", "--steps", "2", "-o", "/dev/null.txt"])
 Traceback (most recent call last):
@@ -19,6 +29,9 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -27,6 +40,17 @@ from .backend import set_num_threads
 
 GRAPH_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+MAX_STEPS = 10_000
+MAX_TRAIN_STEPS = 10_000  # about 25 minutes at the default sizes: anything longer is better run as a script
+MAX_SIZE = 4096  # hidden units and batch: beyond this, one step takes longer than a class can wait
+MAX_THREADS = 256
+MAX_SEED = 2**63 - 1
+# dot's layout time grows faster than the number of edges: about 10 s for 2,000 edges in op detail,
+# 30 s for 4,000; cell detail lays out about twice as many in the same time. Edges per time step, measured:
+EDGES_PER_STEP = {"op": {"rnn": 7, "lstm": 20, "gru": 27}, "cell": {"rnn": 3, "lstm": 3, "gru": 3}}
+MAX_EDGES = {"op": 3_000, "cell": 6_000}
+# the smallest normal number of each float dtype: a norm below it has lost its precision (or is 0)
+SMALLEST_NORMAL = {"float32": 2.0**-126, "float64": 2.0**-1022}
 
 
 def _positive(name: str, limit: int | None = None) -> Any:
@@ -44,7 +68,7 @@ def _positive(name: str, limit: int | None = None) -> Any:
     return parse
 
 
-def _count(name: str) -> Any:
+def _count(name: str, limit: int | None = None) -> Any:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -52,9 +76,31 @@ def _count(name: str) -> Any:
             raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
         if value < 0:
             raise argparse.ArgumentTypeError(f"{name} must not be negative, got {value}")
+        if limit is not None and value > limit:
+            raise argparse.ArgumentTypeError(f"{name} must be at most {limit}, got {value}")
         return value
 
     return parse
+
+
+def _finite(name: str) -> Any:
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{name} must be a number, got {text!r}") from None
+        if not math.isfinite(value):
+            raise argparse.ArgumentTypeError(f"{name} must be a finite number, got {text!r}")
+        return value
+
+    return parse
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, with errors on one line: "tinygrad-rnn graph: error: ... (see --help)", status 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def _output(suffixes: tuple[str, ...]) -> Any:
@@ -69,27 +115,41 @@ def _output(suffixes: tuple[str, ...]) -> Any:
 
 def _common(p: argparse.ArgumentParser, steps: int, hidden: int) -> None:
     p.add_argument(
-        "--steps", type=_positive("--steps", 10_000), default=steps, help=f"sequence length T (default {steps})"
+        "--steps",
+        type=_positive("--steps", MAX_STEPS),
+        default=steps,
+        help=f"sequence length T (default {steps}, at most {MAX_STEPS})",
     )
     p.add_argument(
-        "--hidden-size", type=_positive("--hidden-size"), default=hidden, help=f"hidden units H (default {hidden})"
+        "--hidden-size",
+        type=_positive("--hidden-size", MAX_SIZE),
+        default=hidden,
+        help=f"hidden units H (default {hidden}, at most {MAX_SIZE})",
     )
     p.add_argument(
         "--forget-bias",
-        type=float,
+        type=_finite("--forget-bias"),
         default=1.0,
         help="the LSTM's forget-gate bias (default 1.0, as Jozefowicz et al. 2015 recommend; PyTorch's "
         "initialisation is 0, which halves the cell state's gradient at every step)",
     )
-    p.add_argument("--seed", type=int, default=0, help="seed for weights, data and the loss projection (default 0)")
     p.add_argument(
-        "--threads", type=_positive("--threads"), default=1, help="BLAS threads (default 1: fastest for these sizes)"
+        "--seed",
+        type=_count("--seed", MAX_SEED),
+        default=0,
+        help="seed for weights, data and the loss projection (default 0; 0 to 2**63 - 1)",
+    )
+    p.add_argument(
+        "--threads",
+        type=_positive("--threads", MAX_THREADS),
+        default=1,
+        help="BLAS threads (default 1: fastest for these sizes)",
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``tinygrad-rnn``, with one subcommand per picture."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tinygrad-rnn",
         description="Pictures of recurrent networks: the unrolled graph with the gradient along every edge, "
         "and gradient norms over time for the tanh RNN, the LSTM and the GRU.",
@@ -112,7 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     graph.add_argument("--grad", action="store_true", help="label edges with the gradient norms of a backward pass")
     graph.add_argument("--shapes", action="store_true", help="write each op's output shape (op detail)")
-    graph.add_argument("--wrap", type=_positive("--wrap"), help="cell detail: steps per row (default 20 past 30 steps)")
+    graph.add_argument(
+        "--wrap", type=_positive("--wrap", MAX_STEPS), help="cell detail: steps per row (default 20 past 30 steps)"
+    )
     graph.add_argument("-o", "--output", type=_output(GRAPH_SUFFIXES), required=True, help="file: .svg .png .pdf .dot")
 
     compare = sub.add_parser(
@@ -123,7 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(compare, steps=20, hidden=8)
     compare.add_argument("--detail", choices=("op", "cell"), default="cell", help="cell (default) or op")
-    compare.add_argument("--wrap", type=_positive("--wrap"), help="steps per row (default 20 past 30 steps)")
+    compare.add_argument("--wrap", type=_positive("--wrap", MAX_STEPS), help="steps per row (default 20 past 30 steps)")
     compare.add_argument(
         "-o", "--output", type=_output(GRAPH_SUFFIXES), required=True, help="file: .svg .png .pdf .dot"
     )
@@ -137,13 +199,23 @@ def build_parser() -> argparse.ArgumentParser:
     _common(flow, steps=50, hidden=64)
     flow.add_argument(
         "--train-steps",
-        type=_count("--train-steps"),
+        type=_count("--train-steps", MAX_TRAIN_STEPS),
         default=0,
-        help="first measure, then train each model K steps on the adding problem and measure again (default 0)",
+        help="first measure, then train each model K steps on the adding problem and measure again "
+        f"(default 0, at most {MAX_TRAIN_STEPS})",
     )
-    flow.add_argument("--batch", type=_positive("--batch"), default=16, help="sequences measured at once (default 16)")
+    flow.add_argument(
+        "--batch",
+        type=_positive("--batch", MAX_SIZE),
+        default=16,
+        help=f"sequences measured at once (default 16, at most {MAX_SIZE})",
+    )
     flow.add_argument("-o", "--output", type=_output(PLOT_SUFFIXES), required=True, help="plot file: .png .svg .pdf")
-    flow.add_argument("--json", type=_output((".json",)), help="also write the norms as JSON")
+    flow.add_argument(
+        "--json",
+        type=_output((".json",)),
+        help="also write the norms as JSON (null where a norm is not finite or underflowed float32)",
+    )
     return parser
 
 
@@ -186,30 +258,129 @@ def _flow(args: argparse.Namespace) -> None:
         train_steps=args.train_steps,
         progress=report,
     )
-    args.output.parent.mkdir(parents=True, exist_ok=True)
     plot(study, args.output)
     print(f"log10 ‖∂L/∂s_1‖ / ‖∂L/∂s_T‖ at T = {args.steps} (s = h, or c for the LSTM):")
-    for row in study.table():
-        if row["model"] == "lstm" and args.forget_bias in DEFAULT_BIASES:
+    underflow = False
+    for key, flow in study.before.items():
+        if key == "lstm" and args.forget_bias in DEFAULT_BIASES:
             continue  # the same model as one of the lstm@b rows
-        trained = (
-            f"   trained: {row['log10_ratio_trained']:+7.2f} (MSE {row['mse_trained']:.3f})" if study.after else ""
+        state = "h" if flow.c is None else "c"
+        line = f"  {flow.label:<22} {state}  {_ratio_text(flow)}"
+        underflow |= "underflow" in line
+        if study.after:
+            line += f"   trained: {_ratio_text(study.after[key])} (MSE {study.mse[key]:.3f})"
+            underflow |= "underflow" in line
+        print(line)
+    if underflow:
+        print(
+            "  underflow: the norm fell below float32's smallest normal number (1.2e-38) at the steps named, "
+            "so the ratio is not a measurement: the gradient vanished beyond what float32 can show"
         )
-        print(f"  {row['label']:<22} {row['state']}  {row['log10_ratio']:+7.2f}{trained}")
     print(f"wrote {args.output}")
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(study.to_json(), indent=1))
+        args.json.write_text(json.dumps(_json_safe(study), indent=1, allow_nan=False))
         print(f"wrote {args.json}")
+
+
+def _computed_in() -> str:
+    """The dtype the study computed in: the default float dtype (the norms come back as float64 arrays)."""
+    from .dtypes import get_default_dtype
+
+    return get_default_dtype().name
+
+
+def _smallest_normal() -> float:
+    return SMALLEST_NORMAL.get(_computed_in(), 0.0)
+
+
+def _ratio_text(flow: Any) -> str:
+    """log10 ‖∂L/∂s_1‖ / ‖∂L/∂s_T‖ of the carried state, or why it is not a measurement."""
+    values = [float(v) for v in flow.carried]
+    if not all(math.isfinite(v) for v in values):
+        return "not finite (NaN or inf)"
+    tiny = _smallest_normal()
+    low = [t for t, v in enumerate(values, start=1) if v < tiny]
+    if low:
+        return f"underflow for t <= {max(low)}"
+    return f"{math.log10(values[0] / values[-1]):+7.2f}"
+
+
+def _json_safe(study: Any) -> dict[str, Any]:
+    """``study.to_json()`` with every norm that is not a measurement (not finite, underflowed) as null."""
+    tiny = _smallest_normal()
+
+    def clean(value: Any, norms: bool) -> Any:
+        if isinstance(value, dict):
+            return {k: clean(v, k in ("h", "c")) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v, norms) for v in value]
+        if isinstance(value, float) and (not math.isfinite(value) or (norms and value < tiny)):
+            return None
+        return value
+
+    out = clean(study.to_json(), False)
+    out["dtype"] = _computed_in()
+    out["null"] = (
+        f"a norm written as null is not a measurement: not finite, or below {out['dtype']}'s smallest normal "
+        f"number ({tiny:.3g}), where the gradient underflowed"
+    )
+    return out
+
+
+def _too_large(args: argparse.Namespace) -> str | None:
+    """Why ``dot`` would take minutes on this picture, or None; a .dot file is always written."""
+    if args.command == "flow" or args.output.suffix.lower() == ".dot":
+        return None
+    cells = ("rnn", "lstm", "gru") if args.command == "compare" else (args.cell,)
+    per_step = sum(EDGES_PER_STEP[args.detail][cell] for cell in cells)
+    edges, limit = per_step * args.steps, MAX_EDGES[args.detail]
+    if edges <= limit:
+        return None
+    hint = "--detail cell (one box per step, --wrap N steps per row)" if args.detail == "op" else "fewer --steps"
+    return (
+        f"--steps {args.steps} with --detail {args.detail} draws about {edges:,} edges, more than Graphviz's dot "
+        f"lays out in reasonable time (up to {limit:,}: --steps {max(1, limit // per_step)} here); use {hint}, "
+        f"or write the source with -o FILE.dot and render it yourself"
+    )
+
+
+def _unwritable(path: Path) -> str | None:
+    """Why ``path`` cannot be written, checked before the work starts, or None."""
+    folder = path.parent
+    if not folder.exists():
+        return f"cannot write {path}: the folder {folder} does not exist (create it first)"
+    if not folder.is_dir():
+        return f"cannot write {path}: {folder} is not a folder"
+    if path.is_dir():
+        return f"cannot write {path}: it is a folder; give a file name"
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return f"cannot write {path}: no permission to write there"
+    return None
+
+
+def _fail(message: str) -> int:
+    print(f"tinygrad-rnn: error: {message}", file=sys.stderr)
+    return 1
 
 
 def main(argv: list[str] | None = None) -> int:
     """Runs ``tinygrad-rnn`` with ``argv`` (default: the command line); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    too_large = _too_large(args)
+    if too_large:
+        parser.exit(2, f"tinygrad-rnn {args.command}: error: {too_large}\n")
+    outputs = [args.output] + ([args.json] if getattr(args, "json", None) else [])
+    for path in outputs:
+        problem = _unwritable(path)
+        if problem:
+            return _fail(problem)
     set_num_threads(args.threads)
     if args.command == "flow":
-        _flow(args)
+        try:
+            _flow(args)
+        except OSError as error:  # disk full, permissions changed while we worked
+            return _fail(f"cannot write the output: {error}")
         return 0
     try:
         import graphviz  # noqa: F401
@@ -221,8 +392,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         save(picture, args.output)
     except GraphvizNotFoundError as error:
-        print(f"tinygrad-rnn: error: {error}", file=sys.stderr)
-        return 1
+        return _fail(str(error))
+    except subprocess.CalledProcessError as error:  # dot itself gave up (too large, out of memory, killed)
+        source = args.output.with_suffix(".dot")
+        source.write_text(picture.source, encoding="utf-8")
+        why = (error.stderr or b"").decode(errors="replace").strip().splitlines() or [f"exit status {error.returncode}"]
+        fmt = args.output.suffix.lower().lstrip(".")
+        return _fail(
+            f"dot could not render {args.output} ({why[-1]}); the DOT source is in {source}: render it with "
+            f"dot -T{fmt} {source} -o {args.output}, or draw less (--detail cell, --wrap N, fewer --steps)"
+        )
+    except OSError as error:
+        return _fail(f"cannot write {args.output}: {error}")
     print(f"wrote {args.output}")
     return 0
 
