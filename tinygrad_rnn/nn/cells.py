@@ -62,6 +62,9 @@ class _CellBase(Module):
 
     def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None):
         super().__init__()
+        check_sizes(type(self).__name__, input_size=input_size, hidden_size=hidden_size)
+        if not isinstance(bias, bool):
+            raise TypeError(f"{type(self).__name__}: bias must be True or False, got {bias!r}")
         if input_size <= 0 or hidden_size <= 0:
             raise ValueError(
                 f"{type(self).__name__}: input_size and hidden_size must be positive, "
@@ -215,6 +218,13 @@ def _single_state(cell: _CellBase, hx: Any) -> Any:
             f"{type(hx).__name__} of {len(hx)}; only LSTMCell takes a (h, c) pair"
         )
     return hx
+
+
+def check_sizes(name: str, **sizes: Any) -> None:
+    """Sizes must be ints (as in PyTorch: "hidden_size should be of type int, got: float")."""
+    for key, value in sizes.items():
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise TypeError(f"{name}: {key} should be of type int, got: {type(value).__name__} {value!r}")
 
 
 def set_forget_bias(bias_ih: Tensor, bias_hh: Tensor, hidden_size: int, value: float) -> None:

@@ -29,7 +29,7 @@ from ..autograd import scope
 from ..creation import zeros
 from ..ops import cat, stack
 from ..tensor import Tensor
-from .cells import gru_update, lstm_update, rnn_update, set_forget_bias
+from .cells import check_sizes, gru_update, lstm_update, rnn_update, set_forget_bias
 from .init import uniform_parameter
 from .module import Module
 from .utils.rnn import PackedSequence
@@ -63,6 +63,10 @@ class _RecurrentBase(Module):
     ):
         super().__init__()
         name = type(self).__name__
+        check_sizes(name, input_size=input_size, hidden_size=hidden_size, num_layers=num_layers)
+        for flag, value in (("bias", bias), ("batch_first", batch_first), ("bidirectional", bidirectional)):
+            if not isinstance(value, bool):
+                raise TypeError(f"{name}: {flag} must be True or False, got {value!r}")
         if proj_size:
             raise ValueError(
                 f"{name}: proj_size is not supported (got {proj_size}); use a Linear layer on the output"
