@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backend import np
+from .backend import host as np
 from .checks import _shown, check_int
 from .dtypes import get_default_dtype
 from .tensor import Tensor

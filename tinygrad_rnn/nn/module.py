@@ -7,7 +7,8 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..backend import get_backend, np
+from ..backend import get_backend
+from ..backend import host as np
 from ..checks import _shown, check_bool
 from ..dtypes import BY_NAME, DType, to_name
 from ..tensor import Tensor
