@@ -54,6 +54,19 @@ def test_packed_batch_equals_each_sequence_alone(kind, bidirectional):
 
 
 @pytest.mark.parametrize("kind", KINDS)
+def test_equal_lengths_packed_equal_the_padded_layer(kind):
+    tg.manual_seed(2)
+    layer = getattr(tg.nn, kind)(3, 4, num_layers=2, bidirectional=True, dtype=tg.float64)
+    x = tg.randn(5, 3, 3, dtype=tg.float64)
+    padded_out, padded_states = layer(x)
+    packed_out, packed_states = layer(pack_padded_sequence(x, [5, 5, 5], enforce_sorted=False))
+    np.testing.assert_allclose(pad_packed_sequence(packed_out)[0].numpy(), padded_out.numpy(), rtol=1e-12)
+    h_padded = padded_states[0] if kind == "LSTM" else padded_states
+    h_packed = packed_states[0] if kind == "LSTM" else packed_states
+    np.testing.assert_allclose(h_packed.numpy(), h_padded.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("kind", KINDS)
 def test_no_padded_step_is_computed(kind, monkeypatch):
     """Each recorded step holds exactly the sequences that have that step: the batch shrinks as they end."""
     seen = []  # (rows of the input projection, rows of h_{t-1}, rows of h_t), one per step, in call order
