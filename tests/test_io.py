@@ -314,3 +314,21 @@ def test_a_missing_folder_or_a_folder_as_path_is_a_clear_error(tmp_path):
     with pytest.raises(TypeError, match="path must be a str or os.PathLike, got int"):
         tg.save({"w": tg.ones(1)}, 3)
     assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("step", ["fsync", "replace"])
+def test_a_failure_after_writing_keeps_the_previous_file_and_no_temporary(tmp_path, monkeypatch, step):
+    """The data is written, then flushing it to disk or the rename fails: the old checkpoint stays, alone."""
+    path = tmp_path / "model.npz"
+    tg.save({"w": tg.Tensor([1.0])}, path)
+    before = path.read_bytes()
+
+    def fail(*args, **kwargs):
+        raise OSError(f"{step} failed")
+
+    monkeypatch.setattr(tio.os, step, fail)
+    with pytest.raises(OSError, match=f"{step} failed"):
+        tg.save({"w": tg.Tensor([2.0])}, path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["model.npz"]

@@ -49,7 +49,8 @@ def check_number(
     finite: bool = False,
 ) -> float:
     """``value`` as a float: a real number (not a bool, not NaN), >= ``minimum``, < ``below``, finite if asked."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+    is_bool = isinstance(value, bool) or type(value).__name__ == "bool_"  # NumPy's bool converts to 1.0: refuse it
+    if is_bool or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
         raise TypeError(f"{fn}: {name} must be a number, got {_shown(value)}")
     if isinstance(value, complex) or hasattr(value, "imag") and getattr(value, "imag", 0) != 0:
         raise TypeError(f"{fn}: {name} must be a real number, got {_shown(value)}")
