@@ -344,25 +344,25 @@ def test_each_op_records_a_label_and_the_scope_it_ran_in() -> None:
         h = c.tanh()
     outside = h + 1.0
     assert c.grad_fn.label == "⊙"
-    assert c.grad_fn.scope == {"layer": 0, "direction": "forward", "t": 3, "role": "cell state"}
-    assert h.grad_fn.scope == {"layer": 0, "direction": "forward"}
+    assert c.grad_fn.record.place == {"layer": 0, "direction": "forward", "t": 3, "role": "cell state"}
+    assert h.grad_fn.record.place == {"layer": 0, "direction": "forward"}
     assert h.grad_fn.label == "tanh"
-    assert outside.grad_fn.scope == {}
+    assert outside.grad_fn.record is None  # recorded outside any scope: nothing for the visualiser
     assert "layer=0" in repr(c.grad_fn)
 
 
 def test_scope_restores_the_outer_scope_after_an_exception() -> None:
     with pytest.raises(KeyError), tg.scope(t=1):
         raise KeyError
-    assert (leaf([1.0]) * 2.0).grad_fn.scope == {}
+    assert (leaf([1.0]) * 2.0).grad_fn.record is None
 
 
 def test_tag_names_the_op_and_its_role() -> None:
     x = leaf([0.0])
     f = x.sigmoid().tag("f_t", "forget gate")
-    assert (f.grad_fn.name, f.grad_fn.role) == ("f_t", "forget gate")
+    assert (f.grad_fn.record.name, f.grad_fn.record.role) == ("f_t", "forget gate")
     assert "f_t" in repr(f.grad_fn)
-    assert f.tag(role="gate") is f and f.grad_fn.name == "f_t" and f.grad_fn.role == "gate"
+    assert f.tag(role="gate") is f and f.grad_fn.record.name == "f_t" and f.grad_fn.record.role == "gate"
     assert x.tag("leaf") is x  # a leaf has no op to name; tagging it changes nothing
 
 
@@ -372,7 +372,7 @@ def test_nothing_is_recorded_without_requires_grad() -> None:
 
 
 def test_edge_hook_sees_every_gradient_sent_along_an_edge() -> None:
-    from tinygrad_rnn.autograd import add_edge_hook
+    from tinygrad_rnn.hooks import add_edge_hook
 
     seen = []
     remove = add_edge_hook(lambda node, index, grad: seen.append((node.label, index, float(np.sum(grad)))))

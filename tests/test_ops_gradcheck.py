@@ -68,10 +68,8 @@ def check(fn: Callable, *inputs: tg.Tensor) -> None:
 
 def test_gradcheck_catches_a_wrong_gradient(device: str) -> None:
     """A deliberately wrong backward makes gradcheck raise, naming the input and the worst entry."""
-    from tinygrad_rnn.autograd import Function
-    from tinygrad_rnn.ops.base import apply
 
-    class WrongSquare(Function):
+    class WrongSquare(tg.Function):
         def forward(self, x):
             self.saved = x
             return x * x
@@ -81,7 +79,7 @@ def test_gradcheck_catches_a_wrong_gradient(device: str) -> None:
 
     x = leaf([[1.0, 2.0]], device)
     with pytest.raises(tg.GradcheckError, match=r"input 0 \(shape \(1, 2\)\)"):
-        tg.gradcheck(lambda x: apply(WrongSquare, x), [x])
+        tg.gradcheck(lambda x: WrongSquare.apply(x), [x])
 
 
 def test_gradcheck_rejects_float32_and_inputs_without_grad(device: str) -> None:

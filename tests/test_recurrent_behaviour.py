@@ -103,14 +103,22 @@ def _nodes(t):
     return topological_order(t.grad_fn)
 
 
+def _name(node):
+    return node.record.name if node.record else None
+
+
+def _role(node):
+    return node.record.role if node.record else None
+
+
 def test_lstm_cell_graph_is_the_textbook_diagram():
     cell = tg.nn.LSTMCell(3, 4)
     x = tg.randn(2, 3, requires_grad=True)  # constants alone would record no concat
     h, c = cell(x, (tg.randn(2, 4), tg.randn(2, 4)))
     nodes = _nodes(h)
-    names = {n.name: n for n in nodes if n.name}
+    names = {_name(n): n for n in nodes if _name(n)}
     assert {"i_t", "f_t", "g_t", "o_t", "c_t", "h_t", "[h_{t−1}, x_t]"} <= set(names)
-    roles = {n.name: n.role for n in nodes if n.role}
+    roles = {_name(n): _role(n) for n in nodes if _role(n)}
     assert roles["f_t"] == "forget gate" and roles["i_t"] == "input gate"
     assert roles["g_t"] == "candidate" and roles["o_t"] == "output gate"
     assert roles["c_t"] == "cell state" and roles["h_t"] == "hidden state"
@@ -124,7 +132,7 @@ def test_lstm_cell_graph_is_the_textbook_diagram():
 
 def test_gru_cell_records_its_gates():
     h = tg.nn.GRUCell(3, 4)(tg.randn(2, 3), tg.randn(2, 4))
-    roles = {n.name: n.role for n in _nodes(h) if n.role}
+    roles = {_name(n): _role(n) for n in _nodes(h) if _role(n)}
     assert roles == {"r_t": "reset gate", "z_t": "update gate", "n_t": "candidate", "h_t": "hidden state"}
 
 
@@ -132,9 +140,9 @@ def test_layer_ops_know_layer_direction_and_time():
     lstm = tg.nn.LSTM(3, 4, num_layers=2, bidirectional=True)
     out, _ = lstm(tg.randn(5, 2, 3))
     nodes = _nodes(out)
-    forget = [n for n in nodes if n.name == "f_t"]
+    forget = [n for n in nodes if _name(n) == "f_t"]
     assert len(forget) == 2 * 2 * 5  # layers × directions × steps
-    places = {(n.scope["layer"], n.scope["direction"], n.scope["t"]) for n in forget}
+    places = {(n.record.place["layer"], n.record.place["direction"], n.record.place["t"]) for n in forget}
     assert places == {(layer, d, t) for layer in (0, 1) for d in ("forward", "reverse") for t in range(5)}
 
 

@@ -8,9 +8,10 @@
 [0.235, 0.235]
 """
 
+from . import autograd  # noqa: I001  (first: tensor.py and the ops build on it)
 from . import functional, nn, optim
-from .autograd import enable_grad, is_grad_enabled, no_grad, scope
-from .backend import cuda_is_available, get_default_device, manual_seed, set_default_device, set_num_threads
+from .autograd import Function, enable_grad, is_grad_enabled, no_grad, scope
+from .backend import cuda_is_available, get_default_device, manual_seed, set_default_device
 from .creation import arange, full, ones, ones_like, rand, randn, tensor, zeros, zeros_like
 from .dtypes import DType, float32, float64, get_default_dtype, int64, set_default_dtype
 from .dtypes import bool_ as bool  # noqa: A001 (PyTorch's name)
@@ -51,10 +52,12 @@ from .ops import (
     where,
 )
 from .tensor import Tensor
+from .threads import set_num_threads
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Function",
     "DType",
     "GradcheckError",
     "Tensor",

@@ -1,13 +1,13 @@
 """Recording the graph, and walking it backwards.
 
-Every op is a :class:`Function`: ``forward`` computes arrays and saves what its
-``backward`` will need. When gradients are on and an input requires grad, the
-function instance becomes a node of the graph. A node points at its inputs
-through *edges*: ``(node, slot)`` for a tensor made by another op, the tensor
-itself for a leaf, ``None`` for a constant. Nodes never hold the intermediate
-tensors they made, so after ``backward`` frees the saved arrays, the graph's
-structure stays cheap to keep (the visualiser still walks it) while its memory
-is gone.
+Every op is a :class:`Function`: ``forward`` computes arrays and keeps what
+its ``backward`` will need; ``Op.apply(tensors...)`` runs it. When gradients
+are on and an input requires grad, the function instance becomes a node of
+the graph. A node points at its inputs through *edges*: ``(node, slot)`` for
+a tensor made by another op, the tensor itself for a leaf, ``None`` for a
+constant. Nodes never hold the intermediate tensors they made, so after
+``backward`` frees what they kept, the graph's structure stays cheap to keep
+(the visualiser still walks it) while its memory is gone.
 
 >>> import tinygrad_rnn as tg
 >>> x = tg.Tensor([2.0], requires_grad=True)
@@ -19,25 +19,27 @@ is gone.
 
 from __future__ import annotations
 
-import contextlib
-import weakref
+import functools
+import inspect
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any
+
+from . import hooks
+from .pending import PendingGrads
 
 RELEASED = object()  # what a node's ``saved`` becomes once backward has freed it
 
 
-class _State:
-    grad_enabled = True
-    scope: dict = {}
-    edge_hooks: list = []  # called as hook(node, input_index, grad_array) during backward
+# Per thread (and per asyncio task), as in PyTorch: a context variable is as fast to read as a global.
+grad_enabled: ContextVar[bool] = ContextVar("grad_enabled", default=True)
+current_record: ContextVar[Record | None] = ContextVar("current_record", default=None)  # see `scope`
+recording_shapes: ContextVar[bool] = ContextVar("recording_shapes", default=False)  # see `record_shapes`
 
 
-state = _State()
-
-
-class no_grad(contextlib.ContextDecorator):
-    """Turns recording off: a context manager and a decorator, as in PyTorch.
+# --- grad mode -------------------------------------------------------------------------------------
+class no_grad:
+    """Turns recording off: a context manager and a decorator (of generators too), as in PyTorch.
 
     >>> import tinygrad_rnn as tg
     >>> with tg.no_grad():
@@ -46,31 +48,83 @@ class no_grad(contextlib.ContextDecorator):
     False
     """
 
-    _enabled = False
+    enabled = False
 
     def __init__(self) -> None:
-        self._previous: list[bool] = []
+        self.tokens: list = []  # one per open `with`, to restore the mode that was on before
 
     def __enter__(self) -> None:
-        self._previous.append(state.grad_enabled)
-        state.grad_enabled = self._enabled
+        self.tokens.append(grad_enabled.set(self.enabled))
 
     def __exit__(self, *exc: Any) -> None:
-        state.grad_enabled = self._previous.pop()
+        grad_enabled.reset(self.tokens.pop())
+
+    def __call__(self, func: Callable) -> Callable:
+        mode = type(self)
+        if inspect.isgeneratorfunction(func):
+
+            @functools.wraps(func)
+            def generator(*args: Any, **kwargs: Any) -> Any:
+                return (yield from _each_step_in(mode, func(*args, **kwargs)))
+
+            return generator
+
+        @functools.wraps(func)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with mode():
+                return func(*args, **kwargs)
+
+        return wrapper
 
 
 class enable_grad(no_grad):
     """Turns recording back on inside a ``no_grad`` block."""
 
-    _enabled = True
+    enabled = True
 
 
 def is_grad_enabled() -> bool:
-    return state.grad_enabled
+    return grad_enabled.get()
+
+
+def _each_step_in(mode: type, gen: Any) -> Any:
+    """Runs every resumption of a generator inside ``mode()``; between them the caller's mode holds."""
+    with mode():
+        value = next(gen)  # a StopIteration ends this generator too, with the same value
+    while True:
+        try:
+            sent = yield value
+        except GeneratorExit:
+            gen.close()
+            raise
+        except BaseException as error:  # thrown in by the caller: pass it on inside the mode
+            with mode():
+                value = gen.throw(error)
+        else:
+            with mode():
+                value = gen.send(sent)
+
+
+# --- the visualiser's record ------------------------------------------------------------------------
+class Record:
+    """What the visualiser reads off a node (skip on a first reading).
+
+    ``place``: where the op ran, e.g. ``{"layer": 0, "direction": 0, "t": 3}``;
+    ``name`` and ``role``: set by ``Tensor.tag`` (``"f_t"``, ``"forget gate"``);
+    ``shapes``: the output shapes, kept only while a picture is being recorded.
+    """
+
+    __slots__ = ("place", "name", "role", "shapes")
+
+    def __init__(self, place: dict, name: str | None = None, role: str | None = None, shapes: tuple | None = None):
+        self.place, self.name, self.role, self.shapes = place, name, role, shapes
+
+    def __repr__(self) -> str:
+        return f"Record(place={self.place}, name={self.name!r}, role={self.role!r}, shapes={self.shapes})"
 
 
 class scope:
-    """Labels every op recorded inside it with ``key=value`` pairs.
+    """Labels every op recorded inside it with ``key=value`` pairs, its place.
 
     The recurrent layers open one per layer, direction and time step, so the
     visualiser groups the graph from the record instead of guessing.
@@ -79,54 +133,77 @@ class scope:
     >>> x = tg.Tensor([1.0], requires_grad=True)
     >>> with tg.scope(layer=0, t=3):
     ...     y = x.tanh()
-    >>> y.grad_fn.scope
+    >>> y.grad_fn.record.place
     {'layer': 0, 't': 3}
     """
 
-    __slots__ = ("labels", "previous")
+    __slots__ = ("labels", "token")
 
     def __init__(self, **labels: Any):
         self.labels = labels
 
     def __enter__(self) -> dict:
-        self.previous = state.scope
-        state.scope = {**self.previous, **self.labels}
-        return state.scope
+        outer = current_record.get()
+        place = {**(outer.place if outer is not None else {}), **self.labels}
+        self.token = current_record.set(Record(place))
+        return place
 
     def __exit__(self, *exc: Any) -> None:
-        state.scope = self.previous
+        current_record.reset(self.token)
 
 
+class record_shapes:
+    """Inside it, every recorded op also keeps its output shapes (for pictures that print them)."""
+
+    def __enter__(self) -> None:
+        self.token = recording_shapes.set(True)
+
+    def __exit__(self, *exc: Any) -> None:
+        recording_shapes.reset(self.token)
+
+
+# --- ops ----------------------------------------------------------------------------------------------
 class Function:
-    """One primitive op: ``forward`` on arrays, ``backward`` on output gradients.
+    """One op: ``forward`` on arrays and ``backward`` on gradients, side by side. ``Op.apply`` runs it.
 
-    Subclasses set ``label`` (drawn in the graph), save arrays in ``saved`` and
-    small settings in their own slots. ``backward`` gets one gradient array per
-    output (``n_outputs`` of them) and returns one per input, ``None`` where the
-    input needs none (``self.needs`` tells which do).
+    ``forward`` gets the inputs' backend arrays (numbers and settings as they
+    are), keeps what ``backward`` needs on ``self``, and returns an array (or
+    a tuple of arrays). ``backward`` gets one gradient per output and returns
+    one per input (a bare array for a single input), ``None`` where
+    ``self.needs_input_grad`` says the input needs none.
+
+    >>> import tinygrad_rnn as tg
+    >>> class Cube(tg.Function):
+    ...     def forward(self, x):          # backend arrays in, array out
+    ...         self.x = x                 # keep what backward needs
+    ...         return x * x * x
+    ...     def backward(self, g):         # gradient arrays in, one per input out
+    ...         return 3 * self.x * self.x * g
+    >>> t = tg.Tensor([2.0], requires_grad=True)
+    >>> Cube.apply(t).backward()
+    >>> t.grad.tolist()
+    [12.0]
     """
 
     __slots__ = (
-        "backend",
-        "inputs",
-        "needs",
-        "saved",
-        "out_grads",
-        "scope",
-        "name",
-        "role",
-        "shapes",
-        "retained",
+        "backend",  # the inputs' backend: ``self.xp`` is its array namespace
+        "inputs",  # one edge per input: (node, slot), a leaf tensor, or None
+        "needs_input_grad",  # one bool per input
+        "n_outputs",
+        "saved",  # what built-in ops keep for backward; RELEASED once freed
+        "versions",  # (version counter, value) of each tensor input and output, checked by backward
+        "out_grads",  # during backward: the gradients waiting for this node's outputs
+        "watch",  # hooks and retained gradients of the outputs (hooks.py), usually None
+        "record",  # the visualiser's Record, or None
         "__weakref__",
     )
-    label = "op"
-    n_outputs = 1
+    label = "op"  # drawn in the graph
 
-    def forward(self, *arrays: Any) -> Any:
-        raise NotImplementedError
+    def forward(self, *arrays: Any, **settings: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}.forward")
 
-    def backward(self, *grads: Any) -> tuple:
-        raise NotImplementedError
+    def backward(self, *grads: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__}.backward")
 
     @property
     def xp(self) -> Any:
@@ -136,54 +213,109 @@ class Function:
     def released(self) -> bool:
         return self.saved is RELEASED
 
+    @classmethod
+    def apply(cls, *inputs: Any, **settings: Any) -> Any:
+        """Runs ``forward`` on the inputs' arrays and, when a gradient will be wanted, records the call.
+
+        Tensors in, a tensor (or a tuple of them) out. Inputs that are not
+        tensors (numbers, settings passed positionally) reach ``forward`` as
+        they are and become constants of the graph.
+        """
+        fn = object.__new__(cls)
+        fn.saved = None
+        backend = None
+        arrays = []
+        edges = []  # where each input's gradient will go: its node and slot, the leaf itself, or nowhere
+        needs = []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                if x.backend is not backend:
+                    backend = x.backend if backend is None else _raise_devices(cls, backend, x.backend)
+                arrays.append(x._data)
+                if x.requires_grad:
+                    edges.append(x if x._node is None else (x._node, x._slot))
+                    needs.append(True)
+                    continue
+            else:
+                arrays.append(x)
+            edges.append(None)
+            needs.append(False)
+        fn.backend = backend
+        out = fn.forward(*arrays, **settings)
+        backend = fn.backend  # a device move (ToDevice) sets it to the target
+        if True in needs and grad_enabled.get():
+            fn.inputs, fn.needs_input_grad = tuple(edges), tuple(needs)
+            return fn.record_call(inputs, out)
+        if type(out) is tuple:
+            return tuple(Tensor._make(o, backend, False, None, 0) for o in out)
+        return Tensor._make(out, backend, False, None, 0)
+
+    def record_call(self, inputs: tuple, out: Any) -> Any:
+        """Makes this call a node (its edges are set): the versions of what it used, its outputs and its record."""
+        self.out_grads = self.watch = None
+        self.record = current_record.get()
+        self.versions = versions = []
+        for x in inputs:
+            if isinstance(x, Tensor):
+                versions.append((x._version, x._version.value))
+        if type(out) is not tuple:
+            self.n_outputs = 1
+            made = Tensor._make(out, self.backend, True, self, 0)
+            versions.append((made._version, 0))
+        else:
+            self.n_outputs = len(out)
+            made = tuple(Tensor._make(o, self.backend, True, self, slot) for slot, o in enumerate(out))
+            for t in made:
+                versions.append((t._version, 0))
+        if recording_shapes.get():
+            place = self.record.place if self.record else {}
+            self.record = Record(place, shapes=tuple(o.shape for o in (out if type(out) is tuple else (out,))))
+        return made
+
+    def check_saved(self) -> None:
+        """Backward reads what forward kept: it must still be there, and unchanged."""
+        if self.saved is RELEASED:
+            raise RuntimeError(
+                f"backward: trying to backward through the graph a second time: what {self!r} kept "
+                f"was freed by the first backward. Pass retain_graph=True to the first "
+                f"backward() if you need to go through the graph again."
+            )
+        for counter, seen in self.versions:
+            if counter.value != seen:
+                raise RuntimeError(
+                    f"backward: one of the arrays {self!r} needs for its gradient has been modified by an "
+                    f"in-place operation: it is at version {counter.value}; expected version {seen} instead. "
+                    f"Change it out of place, or run backward before changing it."
+                )
+
+    def release(self) -> None:
+        """Frees what forward kept (the node stays, so the graph can still be drawn)."""
+        self.saved = RELEASED
+        self.watch = None
+        if hasattr(self, "__dict__"):  # an op written outside the library keeps its arrays there
+            self.__dict__.clear()
+
     def __repr__(self) -> str:
-        # getattr: a function run without recording (under no_grad) has no scope or name
-        where = "".join(f" {k}={v}" for k, v in getattr(self, "scope", {}).items())
-        return f"<{type(self).__name__} '{getattr(self, 'name', None) or self.label}'{where}>"
+        record = getattr(self, "record", None)  # a call that was not recorded has none
+        where = "".join(f" {k}={v}" for k, v in record.place.items()) if record else ""
+        name = record.name if record and record.name else self.label
+        return f"<{type(self).__name__} '{name}'{where}>"
 
 
-class ProductSum:
-    """A gradient Σ_k a_kᵀ·g_k, kept unevaluated until something needs its value.
-
-    A weight used at every time step (``h_{t−1} @ W``) receives one product per
-    step. Summing them as they arrive costs T small matrix products and T
-    additions; kept as a list, they become one large product, [a_1; …; a_T]ᵀ ·
-    [g_1; …; g_T], when the weight's node is reached: the same sum, in the one
-    GEMM a hand-written BPTT would use.
-    """
-
-    __slots__ = ("xp", "lefts", "rights")
-
-    def __init__(self, xp: Any, left: Any, right: Any):
-        self.xp, self.lefts, self.rights = xp, [left], [right]
-
-    def absorb(self, other: ProductSum) -> None:
-        self.lefts += other.lefts
-        self.rights += other.rights
-
-    def evaluate(self) -> Any:
-        if len(self.lefts) == 1:
-            return self.lefts[0].T @ self.rights[0]
-        xp = self.xp
-        return xp.concat(self.lefts, axis=0).T @ xp.concat(self.rights, axis=0)
+def _raise_devices(cls: type[Function], first: Any, second: Any) -> None:
+    raise RuntimeError(
+        f"{op_name(cls)}: expected all tensors on the same device, got {first.device} "
+        f"and {second.device}; move one with .to(device)"
+    )
 
 
-def _accumulate_leaf(tensor: Any, grad: Any, fresh: bool = False) -> None:
-    """Adds ``grad`` into ``tensor.grad``; a leaf's gradient always has the leaf's dtype."""
-    backend = tensor.backend
-    if _leaf_hooks and tensor._node is None:
-        entry = _leaf_hooks.get(id(tensor))
-        if entry is not None and entry[0]() is tensor and entry[1]:
-            grad, fresh = _run_hooks(entry[1], grad, backend), False
-    if grad.dtype is not tensor.data.dtype and grad.dtype != tensor.data.dtype:
-        grad, fresh = backend.xp.astype(grad, tensor.data.dtype), True
-    if tensor.grad is None:
-        # a copy unless made for this leaf alone: the same array may reach several leaves (Add passes it on)
-        tensor.grad = tensor._wrap(grad if fresh else backend.copy(grad), backend)
-    else:
-        tensor.grad.data += grad
+def op_name(cls: type[Function]) -> str:
+    """The op's searchable name with its drawn label, e.g. ``mul (⊙)``, for error messages."""
+    name = cls.__name__.lower()
+    return name if cls.label == name else f"{name} ({cls.label})"
 
 
+# --- backward -----------------------------------------------------------------------------------------
 def topological_order(root: Function) -> list[Function]:
     """Nodes reachable from ``root``, each after every node that feeds it.
 
@@ -209,204 +341,50 @@ def topological_order(root: Function) -> list[Function]:
 
 
 def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
-    """Pushes ``gradient`` (an array shaped like ``root``) back through the graph.
+    """Pushes ``gradient`` (an array shaped like ``root``) back through the graph: the textbook loop.
 
-    The textbook loop: visit the nodes so that each comes after every node it
-    feeds, call its ``backward`` with the gradients its outputs received, and
-    send each input's gradient along its edge — summed into the parent node's
-    pending gradients, or into a leaf's ``.grad``.
+    Visit the nodes so that each comes after every node it feeds; give each
+    the sum of the gradients its outputs received, call its ``backward``, and
+    send each input's gradient along its edge: to the node that made that
+    input, or, for a leaf, into its ``.grad`` once all have arrived.
     """
-    start = root._node
-    if start is None:
-        _accumulate_leaf(root, gradient)
-        return
-    if start.released:
-        raise_released(start)
-    order = topological_order(start)
-    start.out_grads = [None] * start.n_outputs
-    start.out_grads[root._slot] = gradient
-    sums = _Sums()
+    pending = PendingGrads()  # how sums are kept cheap: see pending.py
+    pending.send((root._node, root._slot) if root._node is not None else root, gradient)
+    order = topological_order(root._node) if root._node is not None else []
+    edge_hooks = hooks.active_edge_hooks()
     try:
         for node in reversed(order):
-            grads = node.out_grads
+            grads = pending.take(node)
             if grads is None:
-                continue
-            if node.saved is RELEASED:
-                raise_released(node)
-            node.out_grads = None
-            grads = sums.settle(grads)
-            if node.retained:
-                _watch_outputs(node, grads)
-            in_grads = node.backward(*grads)  # arrays in, arrays out: nothing is recorded
-            for index, edge in enumerate(node.inputs):
-                grad = in_grads[index]
-                if edge is None or grad is None:
-                    continue
-                if state.edge_hooks:
-                    grad = _value(grad)
-                    for hook in state.edge_hooks:
-                        hook(node, index, grad)
-                if type(edge) is tuple:
-                    sums.send(edge[0], edge[1], grad)
-                else:
-                    sums.send_to_leaf(edge, grad)
+                continue  # no gradient reached this node
+            node.check_saved()
+            if node.watch is not None:
+                grads = hooks.run_output_hooks(node, grads)
+            in_grads = one_per_input(node, node.backward(*grads))
+            for index, grad in enumerate(in_grads):
+                edge = node.inputs[index]
+                if edge is not None and grad is not None:
+                    if edge_hooks:
+                        hooks.run_edge_hooks(edge_hooks, node, index, grad)
+                    pending.send(edge, grad)
             if not retain_graph:
-                node.saved = RELEASED
-                node.retained = None
-        sums.finish_leaves()
-    finally:  # an error half-way must not leave gradients pending for the next backward
-        for node in order:
-            node.out_grads = None
+                node.release()
+        for leaf, grad, fresh in pending.leaf_totals():
+            leaf.accumulate_grad(*hooks.run_leaf_hooks(leaf, grad, fresh))
+    finally:  # an error half-way must not leave gradients waiting for the next backward
+        pending.forget(order)
 
 
-class _Sums:
-    """Where gradients meet: the pending sums of one backward pass.
-
-    Two tricks keep this cheap. A sum allocated here is ours, so later
-    gradients for the same slot are added into it in place (arrays that ops
-    hand back may be views of other gradients, so the first sum allocates).
-    And ProductSums (a weight's per-step gradients) are merged unevaluated,
-    and evaluated once when their node is reached, or at the end for leaves.
-    """
-
-    __slots__ = ("owned", "leaf_products")
-
-    def __init__(self) -> None:
-        self.owned: dict[int, Any] = {}  # id → array: holding the array keeps its id from being reused
-        self.leaf_products: dict[int, tuple[Any, ProductSum]] = {}
-
-    def settle(self, grads: list) -> list:
-        """A node's received gradients as plain arrays, no longer open to in-place sums."""
-        for k, g in enumerate(grads):
-            if type(g) is ProductSum:
-                grads[k] = g.evaluate()
-            elif self.owned:
-                self.owned.pop(id(g), None)
-        return grads
-
-    def send(self, parent: Function, slot: int, grad: Any) -> None:
-        pending = parent.out_grads
-        if pending is None:
-            pending = parent.out_grads = [None] * parent.n_outputs
-        previous = pending[slot]
-        if previous is None:
-            pending[slot] = grad
-        elif type(grad) is ProductSum and type(previous) is ProductSum:
-            previous.absorb(grad)
-        elif id(previous) in self.owned:
-            previous += _value(grad)  # in place; a NumPy scalar (0-d result) rebinds instead
-            pending[slot] = previous
-            self.owned[id(previous)] = previous
-        else:
-            total = _value(previous) + _value(grad)
-            self.owned[id(total)] = total
-            pending[slot] = total
-
-    def send_to_leaf(self, leaf: Any, grad: Any) -> None:
-        if type(grad) is not ProductSum:
-            _accumulate_leaf(leaf, grad)
-        elif id(leaf) in self.leaf_products:
-            self.leaf_products[id(leaf)][1].absorb(grad)
-        else:
-            self.leaf_products[id(leaf)] = (leaf, grad)
-
-    def finish_leaves(self) -> None:
-        for leaf, product in self.leaf_products.values():
-            _accumulate_leaf(leaf, product.evaluate(), fresh=True)
+def one_per_input(node: Function, in_grads: Any) -> tuple:
+    """What ``backward`` returned, as a tuple with one gradient per input (a bare array for one input)."""
+    if type(in_grads) is not tuple:
+        in_grads = (in_grads,)
+    if len(in_grads) != len(node.inputs):
+        raise RuntimeError(
+            f"{type(node).__name__}.backward returned {len(in_grads)} gradients, expected {len(node.inputs)} "
+            f"(one per input of forward, None where an input needs none)"
+        )
+    return in_grads
 
 
-def _value(grad: Any) -> Any:
-    return grad.evaluate() if type(grad) is ProductSum else grad
-
-
-def _watch_outputs(node: Function, grads: list) -> None:
-    """Runs the hooks on a node's outputs (which may replace a gradient), then fills retained ``.grad``."""
-    for slot, watch in node.retained.items():
-        grad = grads[slot]
-        if grad is None:
-            continue
-        if watch.hooks:
-            grad = grads[slot] = _run_hooks(watch.hooks, grad, node.backend)
-        tensor = watch.tensor() if watch.tensor is not None else None
-        if tensor is not None:
-            _accumulate_leaf(tensor, grad)
-
-
-class OutputWatch:
-    """What watches one output of a node: the tensor kept by ``retain_grad``, and gradient hooks."""
-
-    __slots__ = ("tensor", "hooks")
-
-    def __init__(self) -> None:
-        self.tensor: Any = None  # a weak reference, so watching keeps nothing alive
-        self.hooks: list[Callable] = []
-
-
-class HookHandle:
-    """What ``register_hook`` returns: ``handle.remove()`` takes the hook away again."""
-
-    __slots__ = ("hooks", "hook")
-
-    def __init__(self, hooks: list, hook: Callable):
-        self.hooks, self.hook = hooks, hook
-
-    def remove(self) -> None:
-        if self.hook in self.hooks:
-            self.hooks.remove(self.hook)
-
-
-_leaf_hooks: dict[int, tuple[Any, list]] = {}  # id(leaf) → (weak reference, hooks)
-
-
-def watch(tensor: Any) -> OutputWatch:
-    """The watch of a non-leaf tensor's output slot, made on first use."""
-    node = tensor._node
-    if node.retained is None:
-        node.retained = {}
-    return node.retained.setdefault(tensor._slot, OutputWatch())
-
-
-def register_hook(tensor: Any, hook: Callable) -> HookHandle:
-    """Calls ``hook(grad)`` when the gradient of ``tensor`` is computed; a returned tensor replaces it."""
-    if tensor._node is not None:
-        hooks = watch(tensor).hooks
-    else:
-        key = id(tensor)
-        entry = _leaf_hooks.get(key)
-        if entry is None or entry[0]() is not tensor:
-            entry = _leaf_hooks[key] = (weakref.ref(tensor, lambda _, key=key: _leaf_hooks.pop(key, None)), [])
-        hooks = entry[1]
-    hooks.append(hook)
-    return HookHandle(hooks, hook)
-
-
-def _run_hooks(hooks: list, grad: Any, backend: Any) -> Any:
-    from .tensor import Tensor  # the tensor module imports this one
-
-    for hook in list(hooks):
-        replaced = hook(Tensor._wrap(grad, backend))
-        if replaced is not None:
-            grad = replaced.data if isinstance(replaced, Tensor) else replaced
-    return grad
-
-
-def raise_released(node: Function) -> None:
-    raise RuntimeError(
-        f"backward: trying to backward through the graph a second time: the saved arrays of "
-        f"{node!r} were freed by the first backward. Pass retain_graph=True to the first "
-        f"backward() if you need to go through the graph again."
-    )
-
-
-def add_edge_hook(hook: Callable[[Function, int, Any], None]) -> Callable[[], None]:
-    """Calls ``hook(node, input_index, grad)`` for every gradient sent along an edge.
-
-    Returns a function that removes the hook. The visualiser uses this to
-    label edges with the gradient that actually flowed along them.
-    """
-    state.edge_hooks = [*state.edge_hooks, hook]
-
-    def remove() -> None:
-        state.edge_hooks = [h for h in state.edge_hooks if h is not hook]
-
-    return remove
+from .tensor import Tensor  # noqa: E402  (tensor.py imports this module first)

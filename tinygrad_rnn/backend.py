@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import numpy as host  # host-side bookkeeping (gradcheck, io, viz) goes through here
+import numpy as np  # also what host-side bookkeeping (gradcheck, io, viz) imports, from here
 
 DTYPE_NAMES = ("float32", "float64", "int64", "bool")
 CUPY_INSTALL_HINT = (
@@ -68,13 +68,13 @@ class Backend:
             raise TypeError(f"unsupported dtype {array.dtype}; expected one of {', '.join(DTYPE_NAMES)}") from None
 
     # --- making arrays and moving them ------------------------------------
-    def from_host(self, array: host.ndarray) -> Any:
+    def from_host(self, array: np.ndarray) -> Any:
         """Copies a NumPy array onto this backend's device (the one transfer door)."""
         return self.xp.asarray(array)
 
-    def to_host(self, array: Any) -> host.ndarray:
+    def to_host(self, array: Any) -> np.ndarray:
         """A NumPy copy of a backend array (the one transfer door back)."""
-        return host.array(array, copy=True)
+        return np.array(array, copy=True)
 
     def asarray(self, data: Any, dtype: str | None = None, default_float: str = "float32") -> Any:
         """A fresh array from Python data, a NumPy array or an array of this backend.
@@ -82,20 +82,20 @@ class Backend:
         Python floats take ``default_float``; arrays keep their dtype (a float64
         NumPy array stays float64), as ``torch.tensor`` does.
         """
-        if isinstance(data, host.ndarray | host.generic):
-            arr = host.array(data, copy=True)
+        if isinstance(data, np.ndarray | np.generic):
+            arr = np.array(data, copy=True)
             if arr.dtype.kind in "iu":
-                arr = arr.astype(host.int64)
+                arr = arr.astype(np.int64)
             return self._cast(self.from_host(arr), dtype)
         if self.is_array(data):
             return self._cast(self.xp.asarray(data, copy=True), dtype)
         if hasattr(data, "__array__") or hasattr(data, "__dlpack__"):
-            return self.asarray(host.asarray(data), dtype, default_float)
-        arr = host.asarray(data)
+            return self.asarray(np.asarray(data), dtype, default_float)
+        arr = np.asarray(data)
         if arr.dtype.kind == "f":
             arr = arr.astype(default_float)
         elif arr.dtype.kind in "iu":
-            arr = arr.astype(host.int64)
+            arr = arr.astype(np.int64)
         elif arr.dtype.kind != "b":
             raise TypeError(f"Tensor: cannot make a tensor from {type(data).__name__} {data!r}")
         return self._cast(self.from_host(arr), dtype)
@@ -110,21 +110,21 @@ class Backend:
         raise NotImplementedError
 
     # --- outside the array API standard -------------------------------------
-    def sigmoid(self, x: Any) -> Any:
-        """1/(1+e^-x) as 0.5·tanh(0.5·x)+0.5: no overflow, exact 0 and 1 far out."""
-        return self.xp.tanh(x * 0.5) * 0.5 + 0.5
+    fused_kernels: dict[str, Any] = {}  # none: every op runs its own plain formula
+
+    def fused_kernel(self, name: str) -> Any:
+        """A faster kernel for one op's formula on this backend, or None (skip on a first reading).
+
+        An op that has one asks for it by name (``"sigmoid"``, ``"sigmoid_backward"``,
+        ``"tanh_backward"``) and falls back to its own formula, written beside it,
+        which stays the reference: the strict backend has no fused kernels, so
+        the tests run every plain formula there.
+        """
+        return self.fused_kernels.get(name)
 
     def copy(self, x: Any) -> Any:
         """A fresh array with x's values."""
         return self.xp.asarray(x, copy=True)
-
-    def sigmoid_grad(self, g: Any, y: Any) -> Any:
-        """g·σ'(x) from the saved output y = σ(x): g·y·(1−y)."""
-        return g * y * (1.0 - y)
-
-    def tanh_grad(self, g: Any, y: Any) -> Any:
-        """g·tanh'(x) from the saved output y = tanh(x): g·(1−y²)."""
-        return g * (1.0 - y * y)
 
     def take(self, x: Any, key: Any) -> Any:
         """``x[key]`` where key holds integer or boolean arrays (advanced indexing)."""
@@ -150,41 +150,23 @@ class NumpyBackend(Backend):
     name = "numpy"
 
     def __init__(self) -> None:
-        super().__init__("cpu", host)
-        self._rng = host.random.default_rng(_seed)
+        self.fused_kernels = _numpy_kernels()
+        super().__init__("cpu", np)
+        self._rng = np.random.default_rng(_seed)
 
     def is_array(self, data: Any) -> bool:
-        return isinstance(data, host.ndarray)
+        return isinstance(data, np.ndarray)
 
-    def to_host(self, array: Any) -> host.ndarray:
-        return host.array(array, copy=True)  # an ndarray also for NumPy's 0-d results, which are scalars
-
-    def sigmoid(self, x: Any) -> Any:
-        out = host.multiply(x, 0.5, out=host.empty_like(x))  # out=: an array even for 0-d x
-        host.tanh(out, out=out)
-        out *= 0.5
-        out += 0.5
-        return out
-
-    def sigmoid_grad(self, g: Any, y: Any) -> Any:
-        out = host.subtract(1.0, y, out=host.empty_like(y))  # one buffer, three passes in place
-        out *= y
-        out *= g
-        return out
-
-    def tanh_grad(self, g: Any, y: Any) -> Any:
-        out = host.multiply(y, y, out=host.empty_like(y))
-        host.subtract(1.0, out, out=out)
-        out *= g
-        return out
+    def to_host(self, array: Any) -> np.ndarray:
+        return np.array(array, copy=True)  # an ndarray also for NumPy's 0-d results, which are scalars
 
     def index_add(self, shape: tuple, key: Any, values: Any, dtype: Any) -> Any:
-        out = host.zeros(shape, dtype=dtype)
-        host.add.at(out, key, values)
+        out = np.zeros(shape, dtype=dtype)
+        np.add.at(out, key, values)
         return out
 
     def seed(self, seed: int) -> None:
-        self._rng = host.random.default_rng(seed)
+        self._rng = np.random.default_rng(seed)
 
     def uniform(self, shape: tuple, low: float, high: float, dtype: str) -> Any:
         return self._rng.uniform(low, high, size=shape).astype(dtype)
@@ -212,21 +194,19 @@ class StrictBackend(Backend):
     def is_array(self, data: Any) -> bool:
         return isinstance(data, self._array_type)
 
-    def to_host(self, array: Any) -> host.ndarray:
-        return host.array(host.from_dlpack(array), copy=True)
+    def to_host(self, array: Any) -> np.ndarray:
+        return np.array(np.from_dlpack(array), copy=True)
 
     def _key_to_host(self, key: Any) -> Any:
         if isinstance(key, tuple):
             return tuple(self._key_to_host(k) for k in key)
-        return host.from_dlpack(key) if self.is_array(key) else key
+        return np.from_dlpack(key) if self.is_array(key) else key
 
     def take(self, x: Any, key: Any) -> Any:
-        return self.xp.asarray(host.from_dlpack(x)[self._key_to_host(key)])
+        return self.xp.asarray(np.from_dlpack(x)[self._key_to_host(key)])
 
     def index_add(self, shape: tuple, key: Any, values: Any, dtype: Any) -> Any:
-        out = self._host.index_add(
-            shape, self._key_to_host(key), host.from_dlpack(values), host.from_dlpack(values).dtype
-        )
+        out = self._host.index_add(shape, self._key_to_host(key), np.from_dlpack(values), np.from_dlpack(values).dtype)
         return self.xp.asarray(out)
 
     def seed(self, seed: int) -> None:
@@ -291,21 +271,15 @@ class CupyBackend(Backend):
     def copy(self, x: Any) -> Any:
         return x.copy()  # cupy.asarray has no copy= before CuPy 14
 
-    # A GPU step is bound by kernel launches, not arithmetic: each of these is one kernel.
-    def sigmoid(self, x: Any) -> Any:
-        return _cupy_kernels(self._cupy)["sigmoid"](x)
+    def fused_kernel(self, name: str) -> Any:
+        # A GPU step is bound by kernel launches, not arithmetic: each of these is one kernel.
+        return _cupy_kernels(self._cupy).get(name)
 
-    def sigmoid_grad(self, g: Any, y: Any) -> Any:
-        return _cupy_kernels(self._cupy)["sigmoid_grad"](g, y)
-
-    def tanh_grad(self, g: Any, y: Any) -> Any:
-        return _cupy_kernels(self._cupy)["tanh_grad"](g, y)
-
-    def from_host(self, array: host.ndarray) -> Any:
+    def from_host(self, array: np.ndarray) -> Any:
         with self._cupy.cuda.Device(self.index):
             return self._cupy.asarray(array)
 
-    def to_host(self, array: Any) -> host.ndarray:
+    def to_host(self, array: Any) -> np.ndarray:
         return self._cupy.asnumpy(array)
 
     def index_add(self, shape: tuple, key: Any, values: Any, dtype: Any) -> Any:
@@ -318,15 +292,37 @@ class CupyBackend(Backend):
             self._rng = self._cupy.random.default_rng(seed)
 
     def uniform(self, shape: tuple, low: float, high: float, dtype: str) -> Any:
-        return (self._rng.random(size=shape, dtype=host.float64) * (high - low) + low).astype(dtype)
+        return (self._rng.random(size=shape, dtype=np.float64) * (high - low) + low).astype(dtype)
 
     def normal(self, shape: tuple, dtype: str) -> Any:
-        return self._rng.standard_normal(size=shape, dtype=host.float64).astype(dtype)
+        return self._rng.standard_normal(size=shape, dtype=np.float64).astype(dtype)
 
 
-def format_array(array: host.ndarray, prefix: str) -> str:
-    """The printed form of a host array, PyTorch-style (4 decimals, commas)."""
-    return host.array2string(array, separator=", ", prefix=prefix, precision=4, threshold=1000, edgeitems=3)
+def _numpy_kernels() -> dict[str, Any]:
+    """The ops' formulas with NumPy's ``out=``: one buffer, updated in place, instead of a temporary per step."""
+
+    def sigmoid(x: Any) -> Any:
+        e = np.abs(x, out=np.empty_like(x))  # out=: an array even for 0-d x
+        np.negative(e, out=e)
+        np.exp(e, out=e)  # e^−|x|: never overflows
+        out = np.where(x >= 0, x.dtype.type(1), e)
+        e += 1.0
+        out /= e
+        return out
+
+    def sigmoid_backward(g: Any, y: Any) -> Any:
+        out = np.subtract(1.0, y, out=np.empty_like(y))
+        out *= y
+        out *= g
+        return out
+
+    def tanh_backward(g: Any, y: Any) -> Any:
+        out = np.multiply(y, y, out=np.empty_like(y))
+        np.subtract(1.0, out, out=out)
+        out *= g
+        return out
+
+    return {"sigmoid": sigmoid, "sigmoid_backward": sigmoid_backward, "tanh_backward": tanh_backward}
 
 
 _kernels: dict[str, Any] = {}
@@ -336,9 +332,10 @@ def _cupy_kernels(cupy: Any) -> dict[str, Any]:
     """Fused elementwise kernels, compiled once on first use."""
     if not _kernels:
         kernel = cupy.ElementwiseKernel
-        _kernels["sigmoid"] = kernel("T x", "T y", "y = tanh(x * (T)0.5) * (T)0.5 + (T)0.5", "tg_sigmoid")
-        _kernels["sigmoid_grad"] = kernel("T g, T y", "T d", "d = g * y * ((T)1 - y)", "tg_sigmoid_grad")
-        _kernels["tanh_grad"] = kernel("T g, T y", "T d", "d = g * ((T)1 - y * y)", "tg_tanh_grad")
+        sigmoid = "T e = exp(-fabs(x)); y = (x >= (T)0 ? (T)1 : e) / ((T)1 + e)"
+        _kernels["sigmoid"] = kernel("T x", "T y", sigmoid, "tg_sigmoid")
+        _kernels["sigmoid_backward"] = kernel("T g, T y", "T d", "d = g * y * ((T)1 - y)", "tg_sigmoid_backward")
+        _kernels["tanh_backward"] = kernel("T g, T y", "T d", "d = g * ((T)1 - y * y)", "tg_tanh_backward")
     return _kernels
 
 
@@ -386,29 +383,6 @@ def cuda_is_available() -> bool:
     except RuntimeError:
         return False
     return True
-
-
-_thread_limit: Any = None
-
-
-def set_num_threads(threads: int) -> None:
-    """How many threads NumPy's BLAS (and OpenMP) may use, as ``torch.set_num_threads``.
-
-    The matrices of a recurrent step are small: one thread is usually fastest,
-    and on a small shared machine a second BLAS thread that waits for a busy
-    core can make each product ten times slower. The demos and the command line
-    use 1 unless told otherwise.
-
-    >>> set_num_threads(1)
-    """
-    global _thread_limit
-    if threads < 1:
-        raise ValueError(f"set_num_threads: expected at least 1 thread, got {threads}")
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        raise RuntimeError("set_num_threads needs threadpoolctl: pip install threadpoolctl") from None
-    _thread_limit = threadpool_limits(threads)  # held: the limit lasts until the next call
 
 
 def manual_seed(seed: int) -> None:

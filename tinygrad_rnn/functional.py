@@ -13,62 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from .autograd import Function
 from .creation import arange
-from .ops.base import apply, normalize_dim
+from .ops.base import normalize_dim
+from .ops.dropout import Dropout
 from .ops.indexing import where
+from .ops.softmax import LogSoftmax, Softmax
 from .tensor import Tensor
-
-
-class LogSoftmax(Function):
-    """x − max − log Σ exp(x − max): finite even at logits of ±1e4."""
-
-    __slots__ = ("axis",)
-    label = "log_softmax"
-
-    def forward(self, x: Any, axis: int) -> Any:
-        xp = self.xp
-        self.axis = axis
-        shifted = x - xp.max(x, axis=axis, keepdims=True)
-        out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
-        self.saved = out
-        return out
-
-    def backward(self, g: Any) -> tuple:
-        xp = self.xp
-        return (g - xp.exp(self.saved) * xp.sum(g, axis=self.axis, keepdims=True),)
-
-
-class Softmax(Function):
-    __slots__ = ("axis",)
-    label = "softmax"
-
-    def forward(self, x: Any, axis: int) -> Any:
-        xp = self.xp
-        self.axis = axis
-        e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
-        out = e / xp.sum(e, axis=axis, keepdims=True)
-        self.saved = out
-        return out
-
-    def backward(self, g: Any) -> tuple:
-        out = self.saved
-        return (out * (g - self.xp.sum(g * out, axis=self.axis, keepdims=True)),)
-
-
-class Dropout(Function):
-    """x ⊙ mask / (1 − p): the mask is drawn once in forward and reused in backward."""
-
-    label = "dropout"
-
-    def forward(self, x: Any, p: float) -> Any:
-        keep = self.backend.uniform(x.shape, 0.0, 1.0, "float64") >= p
-        mask = self.xp.astype(keep, x.dtype) * (1.0 / (1.0 - p))
-        self.saved = mask
-        return x * mask
-
-    def backward(self, g: Any) -> tuple:
-        return (g * self.saved,)
 
 
 def _float_tensor(op: str, x: Any) -> Tensor:
@@ -87,13 +37,13 @@ def softmax(x: Tensor, dim: int) -> Tensor:
     [0.5, 0.5]
     """
     x = _float_tensor("softmax", x)
-    return apply(Softmax, x, axis=normalize_dim("softmax", dim, x.ndim))
+    return Softmax.apply(x, axis=normalize_dim("softmax", dim, x.ndim))
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     """log(softmax(x)) along ``dim``, computed stably."""
     x = _float_tensor("log_softmax", x)
-    return apply(LogSoftmax, x, axis=normalize_dim("log_softmax", dim, x.ndim))
+    return LogSoftmax.apply(x, axis=normalize_dim("log_softmax", dim, x.ndim))
 
 
 def _reduce(op: str, losses: Tensor, reduction: str, count: Any = None) -> Tensor:
@@ -143,7 +93,7 @@ def cross_entropy(input: Tensor, target: Tensor, ignore_index: int = -100, reduc
     if reduction == "none":
         return losses.reshape(target.shape)
     xp = input.backend.xp
-    kept = Tensor._wrap(xp.sum(xp.astype(keep.data, logp.data.dtype)), input.backend)
+    kept = Tensor.wrap(xp.sum(xp.astype(keep.data, logp.data.dtype)), input.backend)
     return _reduce("cross_entropy", losses, reduction, kept)
 
 
@@ -182,4 +132,4 @@ def dropout(x: Tensor, p: float = 0.5, training: bool = True) -> Tensor:
         return x
     if p == 1.0:
         return x * 0.0
-    return apply(Dropout, x, p=float(p))
+    return Dropout.apply(x, p=float(p))

@@ -68,7 +68,7 @@ class Optimizer:
         for key, value in state.items():
             if isinstance(value, Tensor) and (value.backend is not p.backend or value.dtype != p.dtype):
                 host = value.backend.to_host(value.data).astype(p.dtype.name)
-                state[key] = Tensor._wrap(p.backend.from_host(host), p.backend)
+                state[key] = Tensor.wrap(p.backend.from_host(host), p.backend)
         return state
 
     def step(self) -> None:
@@ -167,7 +167,7 @@ class SGD(Optimizer):
         if momentum:
             buf = state.get("momentum_buffer")
             if buf is None:
-                buf = state["momentum_buffer"] = Tensor._wrap(p.backend.copy(g), p.backend)
+                buf = state["momentum_buffer"] = Tensor.wrap(p.backend.copy(g), p.backend)
             else:
                 buf.data *= momentum
                 buf.data += (1.0 - group["dampening"]) * g
@@ -210,10 +210,10 @@ class Adam(Optimizer):
             g = g + wd * p.data
         if not state:
             state["step"] = 0
-            state["exp_avg"] = Tensor._wrap(xp.zeros_like(p.data), p.backend)
-            state["exp_avg_sq"] = Tensor._wrap(xp.zeros_like(p.data), p.backend)
+            state["exp_avg"] = Tensor.wrap(xp.zeros_like(p.data), p.backend)
+            state["exp_avg_sq"] = Tensor.wrap(xp.zeros_like(p.data), p.backend)
             if group["amsgrad"]:
-                state["max_exp_avg_sq"] = Tensor._wrap(xp.zeros_like(p.data), p.backend)
+                state["max_exp_avg_sq"] = Tensor.wrap(xp.zeros_like(p.data), p.backend)
         state["step"] += 1
         step = state["step"]
         m, v = state["exp_avg"].data, state["exp_avg_sq"].data

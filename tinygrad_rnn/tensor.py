@@ -10,11 +10,24 @@ tensor([[2., 4.]])
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
-from . import autograd, dtypes
-from .backend import Backend, format_array, get_backend, get_default_device
+from . import autograd, dtypes, hooks
+from .backend import Backend, get_backend, get_default_device
+from .printing import format_array
+
+
+class Version:
+    """How many times a tensor's array was changed in place; shared by the tensors that alias that array.
+
+    Ops remember the versions of what they use, and backward checks them: an
+    optimizer step between forward and backward cannot mix old and new weights.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
 
 
 class Tensor:
@@ -26,7 +39,7 @@ class Tensor:
     the default dtype (float32).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "backend", "_node", "_slot", "__weakref__")
+    __slots__ = ("_data", "_grad", "requires_grad", "backend", "_node", "_slot", "_version", "_hooks", "__weakref__")
     __array_ufunc__ = None  # NumPy defers to our operators: ndarray * Tensor is a Tensor
     __hash__ = object.__hash__
 
@@ -43,10 +56,12 @@ class Tensor:
         else:
             backend = get_backend(get_default_device() if device is None else device)
         self.backend = backend
-        self.data = backend.asarray(data, dtypes.to_name(dtype), dtypes.get_default_dtype().name)
-        self.grad = None
+        self._data = backend.asarray(data, dtypes.to_name(dtype), dtypes.get_default_dtype().name)
+        self._grad = None
         self._node = None
         self._slot = 0
+        self._version = Version()
+        self._hooks = None
         self.requires_grad = False
         if requires_grad:
             self.requires_grad_()
@@ -54,12 +69,14 @@ class Tensor:
     @classmethod
     def _make(cls, data: Any, backend: Backend, requires_grad: bool, node: Any, slot: int) -> Tensor:
         t = object.__new__(Tensor)
-        t.data = data
+        t._data = data
         t.backend = backend
-        t.grad = None
+        t._grad = None
         t.requires_grad = requires_grad
         t._node = node
         t._slot = slot
+        t._version = Version()
+        t._hooks = None
         return t
 
     @classmethod
@@ -76,32 +93,79 @@ class Tensor:
         backend = device if isinstance(device, Backend) else get_backend(device)
         return cls._make(array, backend, False, None, 0)
 
-    _wrap = wrap  # the engine's short name for the same constructor
+    # --- the array, and the gradient ------------------------------------------
+    @property
+    def data(self) -> Any:
+        """The backend array. Assigning one counts as an in-place change (see :class:`Version`)."""
+        return self._data
+
+    @data.setter
+    def data(self, array: Any) -> None:
+        if not (hasattr(array, "shape") and hasattr(array, "dtype")):
+            raise TypeError(f"data: expected a backend array, got {type(array).__name__}")
+        self._data = array
+        self._version.value += 1
+
+    @property
+    def grad(self) -> Tensor | None:
+        """The gradient backward accumulated here (None until then); assignable, as in PyTorch."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: Tensor | None) -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad: expected a Tensor or None, got {type(value).__name__}")
+            if value.shape != self.shape:
+                raise ValueError(f"grad: assigned a gradient of shape {value.shape}, expected {self.shape}")
+            if value.backend is not self.backend:
+                raise RuntimeError(f"grad: assigned a gradient on {value.device}, expected {self.device}")
+            if value.dtype != self.dtype:
+                raise TypeError(f"grad: assigned a gradient of dtype {value.dtype!r}, expected {self.dtype!r}")
+        self._grad = value
+
+    def accumulate_grad(self, grad: Any, fresh: bool) -> None:
+        """Adds a gradient array into ``.grad``; ``fresh`` says the array is ours to keep without a copy."""
+        backend = self.backend
+        if grad.dtype is not self._data.dtype and grad.dtype != self._data.dtype:
+            grad, fresh = backend.xp.astype(grad, self._data.dtype), True  # a leaf's gradient has its dtype
+        if self._grad is None:
+            # a copy unless made for this tensor alone: the same array may reach several leaves (Add passes it on)
+            self._grad = Tensor.wrap(grad if fresh else backend.copy(grad), backend)
+        else:
+            self._grad._data += grad
+            self._grad._version.value += 1
+
+    def leaf_hooks(self, create: bool = True) -> list | None:
+        """The hooks a leaf holds (hooks.py)."""
+        if self._hooks is None and create:
+            self._hooks = []
+        return self._hooks
 
     # --- what it is -------------------------------------------------------
     @property
     def shape(self) -> tuple[int, ...]:
-        return tuple(self.data.shape)
+        return tuple(self._data.shape)
 
     def size(self, dim: int | None = None) -> Any:
         return self.shape if dim is None else self.shape[dim]
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
         n = 1
-        for s in self.data.shape:
+        for s in self._data.shape:
             n *= s
         return n
 
     @property
     def dtype(self) -> dtypes.DType:
-        return dtypes.BY_NAME[self.backend.dtype_name(self.data)]
+        return dtypes.BY_NAME[self.backend.dtype_name(self._data)]
 
     @property
     def device(self) -> str:
@@ -122,12 +186,12 @@ class Tensor:
         return self._node
 
     def __len__(self) -> int:
-        if not self.data.ndim:
+        if not self._data.ndim:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __repr__(self) -> str:
-        body = format_array(self.backend.to_host(self.data), "tensor(")
+        body = format_array(self.backend.to_host(self._data), "tensor(")
         extras = []
         if self.dtype.is_floating_point and self.dtype != dtypes.get_default_dtype():
             extras.append(f"dtype={self.dtype!r}")
@@ -142,7 +206,7 @@ class Tensor:
     # --- leaving the graph, and the device --------------------------------
     def numpy(self) -> Any:
         """A NumPy copy of the data, from any device."""
-        return self.backend.to_host(self.data)
+        return self.backend.to_host(self._data)
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         arr = self.numpy()
@@ -195,8 +259,10 @@ class Tensor:
         return ops.abs(self)
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph (for truncated BPTT)."""
-        return Tensor._wrap(self.data, self.backend)
+        """The same data, cut from the graph (for truncated BPTT); it shares the array and its version."""
+        t = Tensor.wrap(self._data, self.backend)
+        t._version = self._version
+        return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and not self.dtype.is_floating_point:
@@ -210,10 +276,9 @@ class Tensor:
         """Keeps the gradient of this intermediate tensor in ``.grad`` after backward."""
         if not self.requires_grad:
             raise RuntimeError("retain_grad: can't retain_grad on a tensor that has requires_grad=False")
-        if self._node is not None:  # leaves keep their gradient anyway
-            autograd.watch(self).tensor = weakref.ref(self)
+        hooks.retain_grad(self)
 
-    def register_hook(self, hook: Any) -> autograd.HookHandle:
+    def register_hook(self, hook: Any) -> hooks.HookHandle:
         """Calls ``hook(grad)`` each time this tensor's gradient is computed, as in PyTorch.
 
         A hook that returns a tensor replaces the gradient that flows on; one
@@ -230,7 +295,7 @@ class Tensor:
         """
         if not self.requires_grad:
             raise RuntimeError("register_hook: cannot register a hook on a tensor that doesn't require gradient")
-        return autograd.register_hook(self, hook)
+        return hooks.register_hook(self, hook)
 
     def backward(self, gradient: Any = None, retain_graph: bool = False) -> None:
         """Accumulates d(self)/d(leaf) into the ``.grad`` of every leaf that requires grad.
@@ -248,18 +313,77 @@ class Tensor:
                     f"backward: grad can be implicitly created only for scalar outputs, got shape "
                     f"{self.shape}; pass gradient= of that shape"
                 )
-            grad = self.backend.xp.ones(self.data.shape, dtype=self.data.dtype)
+            grad = self.backend.xp.ones(self._data.shape, dtype=self._data.dtype)
         else:
             g = gradient if isinstance(gradient, Tensor) else Tensor(gradient, device=self.backend)
             if g.shape != self.shape:
                 raise ValueError(f"backward: gradient has shape {g.shape}, expected {self.shape} (the tensor's shape)")
             if g.backend is not self.backend:
                 raise RuntimeError(f"backward: gradient is on {g.device}, the tensor on {self.device}")
-            grad = g.data if g.data.dtype == self.data.dtype else self.backend.xp.astype(g.data, self.data.dtype)
+            grad = g.data if g._data.dtype == self._data.dtype else self.backend.xp.astype(g.data, self._data.dtype)
         autograd.run_backward(self, grad, retain_graph)
 
+    # --- in place -----------------------------------------------------------
     def zero_(self) -> Tensor:
-        self.data = self.backend.xp.zeros_like(self.data)
+        """Sets every element to 0, in place (aliases from ``detach`` see it), as in PyTorch."""
+        return self.fill_(0)
+
+    def fill_(self, value: float | int | bool) -> Tensor:
+        """Sets every element to ``value``, in place."""
+        if isinstance(value, Tensor):
+            value = value.item()
+        if not isinstance(value, (int, float, bool)):
+            raise TypeError(f"fill_: expected a number as value, got {type(value).__name__}")
+        return self._change_in_place("fill_", lambda t: ops.fill(t, value))
+
+    def add_(self, other: Any) -> Tensor:
+        return self._change_in_place("add_", lambda t: ops.add(t, other))
+
+    def sub_(self, other: Any) -> Tensor:
+        return self._change_in_place("sub_", lambda t: ops.sub(t, other))
+
+    def mul_(self, other: Any) -> Tensor:
+        return self._change_in_place("mul_", lambda t: ops.mul(t, other))
+
+    def div_(self, other: Any) -> Tensor:
+        return self._change_in_place("div_", lambda t: ops.div(t, other))
+
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
+
+    def _change_in_place(self, name: str, compute: Any) -> Tensor:
+        """The in-place ops' one path, as PyTorch does them.
+
+        Without a graph to keep (under ``no_grad``, or for a tensor that needs
+        no gradient) the result is written into the array, so every alias sees
+        it. A leaf that requires grad refuses, since its gradient would be lost.
+        An intermediate tensor takes the result out of place (its old array may
+        be saved by an op or be a view of another tensor's), and its history
+        now ends in the op that made the result.
+        """
+        recorded = self.requires_grad and autograd.is_grad_enabled()
+        if recorded and self._node is None:
+            raise RuntimeError(
+                f"{name}: a leaf tensor that requires grad is being used in an in-place operation; "
+                f"do it under tg.no_grad() (as optimizers do), or out of place"
+            )
+        if recorded:
+            result = compute(self)
+        else:
+            with autograd.no_grad():
+                result = compute(self)
+        if result.shape != self.shape:
+            raise RuntimeError(
+                f"{name}: the result has shape {result.shape}, which doesn't match the tensor's {self.shape}"
+            )
+        if result.dtype != self.dtype and _rank(result.dtype) > _rank(self.dtype):
+            raise RuntimeError(
+                f"{name}: result type {result.dtype!r} can't be cast to the tensor's dtype {self.dtype!r}"
+            )
+        if recorded:
+            self._data, self._node, self._slot = result._data, result._node, result._slot
+        else:
+            self._data[...] = result._data
+        self._version.value += 1
         return self
 
     def tag(self, name: str | None = None, role: str | None = None) -> Tensor:
@@ -267,13 +391,15 @@ class Tensor:
 
         >>> import tinygrad_rnn as tg
         >>> f = tg.Tensor([0.0], requires_grad=True).sigmoid().tag("f_t", "forget gate")
-        >>> f.grad_fn.name, f.grad_fn.role
+        >>> f.grad_fn.record.name, f.grad_fn.record.role
         ('f_t', 'forget gate')
         """
         node = self._node
         if node is not None:
-            node.name = name if name is not None else node.name
-            node.role = role if role is not None else node.role
+            old = node.record or autograd.Record({})
+            node.record = autograd.Record(
+                old.place, name if name is not None else old.name, role if role is not None else old.role, old.shapes
+            )
         return self
 
     # --- operators --------------------------------------------------------
@@ -459,6 +585,11 @@ class Tensor:
 
     def long(self) -> Tensor:
         return ops.cast(self, dtypes.int64)
+
+
+def _rank(dtype: dtypes.DType) -> int:
+    """PyTorch's order of kinds: an in-place result may not be of a higher kind (float into int)."""
+    return 0 if dtype.name == "bool" else 1 if dtype.name == "int64" else 2
 
 
 from . import ops  # noqa: E402  (ops needs the Tensor class defined above)

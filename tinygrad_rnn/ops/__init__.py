@@ -5,7 +5,20 @@ from .arithmetic import add, div, matmul, mul, neg, pow, sub
 from .indexing import compare, getitem, where
 from .joining import cat, chunk, split, stack, unbind
 from .reductions import argmax, max, mean, sum
-from .shaping import cast, clone, expand, flatten, permute, reshape, squeeze, to_device, transpose, unsqueeze, view
+from .shaping import (
+    cast,
+    clone,
+    expand,
+    fill,
+    flatten,
+    permute,
+    reshape,
+    squeeze,
+    to_device,
+    transpose,
+    unsqueeze,
+    view,
+)
 
 __all__ = [
     "abs",
@@ -20,6 +33,7 @@ __all__ = [
     "div",
     "exp",
     "expand",
+    "fill",
     "flatten",
     "getitem",
     "log",

@@ -7,7 +7,6 @@ from typing import Any
 from ..autograd import Function
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
-from .base import apply, apply1
 
 
 class Sigmoid(Function):
@@ -16,12 +15,21 @@ class Sigmoid(Function):
     label = "σ"
 
     def forward(self, x: Any) -> Any:
-        out = self.backend.sigmoid(x)
-        self.saved = out  # σ' = σ(1−σ) needs only the output
-        return out
+        fused = self.backend.fused_kernel("sigmoid")
+        if fused is not None:
+            y = fused(x)
+        else:
+            xp = self.xp
+            e = xp.exp(-xp.abs(x))  # e^−|x| never overflows, and is exactly 0 far out
+            # 1/(1 + e^−x) for x ≥ 0 and e^x/(1 + e^x) below: full relative precision on both sides
+            y = xp.where(x >= 0, xp.ones_like(e), e) / (1.0 + e)
+        self.saved = y  # σ′ needs only the output
+        return y
 
-    def backward(self, g: Any) -> tuple:
-        return (self.backend.sigmoid_grad(g, self.saved),)
+    def backward(self, g: Any) -> Any:
+        y = self.saved
+        fused = self.backend.fused_kernel("sigmoid_backward")
+        return fused(g, y) if fused is not None else g * y * (1.0 - y)  # σ′(x) = σ(x)·(1 − σ(x))
 
 
 class Tanh(Function):
@@ -30,12 +38,14 @@ class Tanh(Function):
     label = "tanh"
 
     def forward(self, x: Any) -> Any:
-        out = self.xp.tanh(x)
-        self.saved = out
-        return out
+        y = self.xp.tanh(x)
+        self.saved = y  # tanh′ needs only the output
+        return y
 
-    def backward(self, g: Any) -> tuple:
-        return (self.backend.tanh_grad(g, self.saved),)
+    def backward(self, g: Any) -> Any:
+        y = self.saved
+        fused = self.backend.fused_kernel("tanh_backward")
+        return fused(g, y) if fused is not None else g * (1.0 - y * y)  # tanh′(x) = 1 − tanh²(x)
 
 
 class Relu(Function):
@@ -122,7 +132,7 @@ def _unary(cls: type[Function], x: Tensor) -> Tensor:
         raise TypeError(f"{cls.__name__.lower()}: expected a Tensor, got {type(x).__name__}")
     if x.data.dtype not in x.backend.float_dtypes:
         raise TypeError(f"{cls.__name__.lower()}: expected a float tensor, got {x.dtype!r}; use .float()")
-    return apply1(cls, x)
+    return cls.apply(x)
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -181,4 +191,4 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     bound = int if integral else float
     low = None if min is None else bound(min)
     high = None if max is None else bound(max)
-    return apply(Clamp, x, low=low, high=high)
+    return Clamp.apply(x, low=low, high=high)

@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ..autograd import Function, ProductSum
+from ..autograd import Function
 from ..dtypes import get_default_dtype
+from ..pending import ProductSum
 from ..tensor import Tensor
-from .base import apply, apply1, apply2, as_tensor, broadcast_shapes, op_name, python_number, unbroadcast
+from .base import as_tensor, broadcast_shapes, op_name, python_number, unbroadcast
 
 _SCALARS = (int, float, bool)
 
@@ -25,8 +26,8 @@ class _Binary(Function):
     def _grads(self, ga: Any, gb: Any) -> tuple:
         xp, (sa, sb) = self.xp, self.in_shapes
         return (
-            unbroadcast(xp, ga, sa) if self.needs[0] else None,
-            unbroadcast(xp, gb, sb) if self.needs[1] else None,
+            unbroadcast(xp, ga, sa) if self.needs_input_grad[0] else None,
+            unbroadcast(xp, gb, sb) if self.needs_input_grad[1] else None,
         )
 
 
@@ -49,7 +50,7 @@ class Sub(_Binary):
         return a - b
 
     def backward(self, g: Any) -> tuple:
-        return self._grads(g, -g if self.needs[1] else None)
+        return self._grads(g, -g if self.needs_input_grad[1] else None)
 
 
 class Mul(_Binary):
@@ -64,7 +65,7 @@ class Mul(_Binary):
 
     def backward(self, g: Any) -> tuple:
         a, b = self.saved
-        return self._grads(g * b if self.needs[0] else None, g * a if self.needs[1] else None)
+        return self._grads(g * b if self.needs_input_grad[0] else None, g * a if self.needs_input_grad[1] else None)
 
 
 class Div(_Binary):
@@ -78,8 +79,8 @@ class Div(_Binary):
 
     def backward(self, g: Any) -> tuple:
         b, out = self.saved
-        ga = g / b if self.needs[0] else None
-        return self._grads(ga, -(ga if ga is not None else g / b) * out if self.needs[1] else None)
+        ga = g / b if self.needs_input_grad[0] else None
+        return self._grads(ga, -(ga if ga is not None else g / b) * out if self.needs_input_grad[1] else None)
 
 
 class Pow(_Binary):
@@ -94,10 +95,10 @@ class Pow(_Binary):
     def backward(self, g: Any) -> tuple:
         a, b, out = self.saved
         xp = self.xp
-        ga = g * b * a ** (b - 1) if self.needs[0] else None
+        ga = g * b * a ** (b - 1) if self.needs_input_grad[0] else None
         # d(a^b)/db = a^b·ln a; where a = 0 the limit used by PyTorch is 0
         gb = None
-        if self.needs[1]:
+        if self.needs_input_grad[1]:
             log_a = xp.log(xp.where(a > 0, a, 1.0)) if _shape(a) is not None else _log_scalar(a)
             gb = g * out * log_a
         return self._grads(ga, gb)
@@ -132,15 +133,18 @@ class MatMul(Function):
         if a.ndim == 2 and b.ndim == 2:  # the common case, without reshapes
             # the right operand's gradient aᵀ·g stays a ProductSum: a weight shared by
             # every time step then gets one GEMM instead of one per step
-            return (g @ b.T if self.needs[0] else None, ProductSum(xp, a, g) if self.needs[1] else None)
+            return (
+                g @ b.T if self.needs_input_grad[0] else None,
+                ProductSum(xp, a, g) if self.needs_input_grad[1] else None,
+            )
         a2 = a if a.ndim > 1 else xp.reshape(a, (1, a.shape[0]))
         b2 = b if b.ndim > 1 else xp.reshape(b, (b.shape[0], 1))
         batch = broadcast_shapes("matmul", a2.shape[:-2], b2.shape[:-2])
         g2 = xp.reshape(g, (*batch, a2.shape[-2], b2.shape[-1]))
         ga = gb = None
-        if self.needs[0]:
+        if self.needs_input_grad[0]:
             ga = xp.reshape(unbroadcast(xp, xp.matmul(g2, xp.matrix_transpose(b2)), a2.shape), a.shape)
-        if self.needs[1]:
+        if self.needs_input_grad[1]:
             gb = xp.reshape(unbroadcast(xp, xp.matmul(xp.matrix_transpose(a2), g2), b2.shape), b.shape)
         return ga, gb
 
@@ -190,7 +194,7 @@ def _readable_broadcast_error(cls: type[Function], a: Any, b: Any) -> None:
 def _binary(cls: type[Function], a: Any, b: Any) -> Tensor:
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype:
         try:  # the hot path: two tensors of one dtype
-            return apply2(cls, a, b)
+            return cls.apply(a, b)
         except ValueError:
             _readable_broadcast_error(cls, a, b)
             raise
@@ -212,7 +216,7 @@ def _binary(cls: type[Function], a: Any, b: Any) -> Tensor:
     else:
         a = as_tensor(a, b)
     try:
-        return apply(cls, a, b)
+        return cls.apply(a, b)
     except ValueError:
         _readable_broadcast_error(cls, a, b)
         raise
@@ -253,7 +257,7 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
 
 
 def neg(a: Tensor) -> Tensor:
-    return apply1(Neg, a)
+    return Neg.apply(a)
 
 
 def matmul(a: Any, b: Any) -> Tensor:
@@ -263,4 +267,4 @@ def matmul(a: Any, b: Any) -> Tensor:
     if not isinstance(b, Tensor):
         b = as_tensor(b, a)
     _check_matmul(a, b)
-    return apply2(MatMul, a, b)
+    return MatMul.apply(a, b)

@@ -1,122 +1,16 @@
-"""What every op shares: recording a call, and undoing broadcasting."""
+"""What the ops share: undoing broadcasting, checking dims, and reading Python numbers.
+
+Every op is a ``Function`` subclass run by ``Op.apply`` (autograd.py).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import Function, state
+from ..autograd import op_name
 from ..tensor import Tensor
 
-_new = object.__new__
-
-
-def apply(cls: type[Function], *inputs: Any, **settings: Any) -> Any:
-    """Runs ``cls.forward`` on the inputs' arrays and, when gradients are wanted, records it.
-
-    Inputs that are not tensors (Python numbers, settings passed positionally)
-    reach ``forward`` as they are and become constants of the graph.
-    """
-    fn = _new(cls)
-    backend = None
-    arrays = []
-    requires_grad = False
-    for x in inputs:
-        if isinstance(x, Tensor):
-            if x.backend is not backend:
-                if backend is not None:
-                    _raise_devices(cls, backend, x.backend)
-                backend = x.backend
-            arrays.append(x.data)
-            if x.requires_grad:
-                requires_grad = True
-        else:
-            arrays.append(x)
-    fn.backend = backend
-    fn.saved = None
-    out = fn.forward(*arrays, **settings)
-    backend = fn.backend  # a device move changes it to the target
-    if not (requires_grad and state.grad_enabled):
-        if type(out) is tuple:
-            return tuple(Tensor._make(o, backend, False, None, 0) for o in out)
-        return Tensor._make(out, backend, False, None, 0)
-    edges = []
-    needs = []
-    for x in inputs:
-        if isinstance(x, Tensor) and x.requires_grad:
-            node = x._node
-            edges.append(x if node is None else (node, x._slot))
-            needs.append(True)
-        else:
-            edges.append(None)
-            needs.append(False)
-    _record(fn, tuple(edges), tuple(needs))
-    if type(out) is tuple:
-        fn.shapes = tuple(o.shape for o in out)
-        return tuple(Tensor._make(o, backend, True, fn, k) for k, o in enumerate(out))
-    fn.shapes = (out.shape,)
-    return Tensor._make(out, backend, True, fn, 0)
-
-
-def apply1(cls: type[Function], x: Tensor, **settings: Any) -> Tensor:
-    """``apply`` for the common one-tensor op, without the general loop (the hot path of every step)."""
-    fn = _new(cls)
-    fn.backend = backend = x.backend
-    fn.saved = None
-    out = fn.forward(x.data, **settings)
-    if not (x.requires_grad and state.grad_enabled):
-        return Tensor._make(out, backend, False, None, 0)
-    node = x._node
-    _record(fn, (x if node is None else (node, x._slot),), _ONE_NEEDED)
-    fn.shapes = (out.shape,)
-    return Tensor._make(out, backend, True, fn, 0)
-
-
-def apply2(cls: type[Function], a: Tensor, b: Tensor) -> Tensor:
-    """``apply`` for two tensors on one device, without the general loop."""
-    backend = a.backend
-    if b.backend is not backend:
-        _raise_devices(cls, backend, b.backend)
-    fn = _new(cls)
-    fn.backend = backend
-    fn.saved = None
-    out = fn.forward(a.data, b.data)
-    ra, rb = a.requires_grad, b.requires_grad
-    if not ((ra or rb) and state.grad_enabled):
-        return Tensor._make(out, backend, False, None, 0)
-    ea = eb = None
-    if ra:
-        node = a._node
-        ea = a if node is None else (node, a._slot)
-    if rb:
-        node = b._node
-        eb = b if node is None else (node, b._slot)
-    _record(fn, (ea, eb), (ra, rb))
-    fn.shapes = (out.shape,)
-    return Tensor._make(out, backend, True, fn, 0)
-
-
-_ONE_NEEDED = (True,)
-
-
-def _record(fn: Function, edges: tuple, needs: tuple) -> None:
-    fn.inputs = edges
-    fn.needs = needs
-    fn.out_grads = None
-    fn.scope = state.scope
-    fn.name = fn.role = fn.retained = None
-
-
-def op_name(cls: type[Function]) -> str:
-    """The op's searchable name with its drawn label, e.g. ``mul (⊙)``, for error messages."""
-    name = cls.__name__.lower()
-    return name if cls.label == name else f"{name} ({cls.label})"
-
-
-def _raise_devices(cls: type[Function], first: Any, second: Any) -> None:
-    raise RuntimeError(
-        f"{op_name(cls)}: expected all tensors on the same device, got {first.device} "
-        f"and {second.device}; move one with .to(device)"
-    )
+__all__ = ["as_tensor", "broadcast_shapes", "normalize_dim", "op_name", "python_number", "unbroadcast"]
 
 
 def unbroadcast(xp: Any, grad: Any, shape: tuple) -> Any:

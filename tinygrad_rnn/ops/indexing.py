@@ -7,7 +7,7 @@ from typing import Any
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .base import apply, as_tensor, broadcast_shapes, python_number, unbroadcast
+from .base import as_tensor, broadcast_shapes, python_number, unbroadcast
 
 
 class GetItem(Function):
@@ -56,8 +56,8 @@ class Where(Function):
     def backward(self, g: Any) -> tuple:
         xp, cond = self.xp, self.saved
         zero = xp.zeros((), dtype=g.dtype)
-        ga = unbroadcast(xp, xp.where(cond, g, zero), self.in_shapes[0]) if self.needs[1] else None
-        gb = unbroadcast(xp, xp.where(cond, zero, g), self.in_shapes[1]) if self.needs[2] else None
+        ga = unbroadcast(xp, xp.where(cond, g, zero), self.in_shapes[0]) if self.needs_input_grad[1] else None
+        gb = unbroadcast(xp, xp.where(cond, zero, g), self.in_shapes[1]) if self.needs_input_grad[2] else None
         return None, ga, gb
 
 
@@ -104,7 +104,7 @@ def getitem(x: Tensor, key: Any) -> Tensor:
         parts = _clip_slices(parts, x.shape)
     parts = tuple(parts)
     try:
-        return apply(Take if advanced else GetItem, x, key=parts)
+        return (Take if advanced else GetItem).apply(x, key=parts)
     except IndexError as exc:
         raise IndexError(f"index: {exc} (indexing a tensor of shape {x.shape})") from None
 
@@ -140,7 +140,7 @@ def where(condition: Tensor, a: Any, b: Any) -> Tensor:
         raise TypeError(f"where: condition must be a bool tensor, got {getattr(condition, 'dtype', type(condition))}")
     broadcast_shapes("where", condition.shape, getattr(a, "shape", ()), getattr(b, "shape", ()))
     a, b = python_number(a), python_number(b)
-    return apply(Where, condition, a, b)
+    return Where.apply(condition, a, b)
 
 
 _COMPARISONS = {
@@ -160,4 +160,4 @@ def compare(a: Tensor, b: Any, name: str) -> Tensor:
         if b.backend is not a.backend:
             raise RuntimeError(f"{name}: expected both tensors on the same device, got {a.device} and {b.device}")
         b = b.data
-    return Tensor._wrap(_COMPARISONS[name](a.data, b), a.backend)
+    return Tensor.wrap(_COMPARISONS[name](a.data, b), a.backend)

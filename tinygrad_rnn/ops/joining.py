@@ -11,7 +11,7 @@ from typing import Any
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .base import apply, normalize_dim
+from .base import normalize_dim
 
 
 class Cat(Function):
@@ -32,7 +32,7 @@ class Cat(Function):
     def backward(self, g: Any) -> tuple:
         lead = (slice(None),) * self.axis
         start, grads = 0, []
-        for end, needed in zip(self.bounds, self.needs):
+        for end, needed in zip(self.bounds, self.needs_input_grad):
             grads.append(g[lead + (slice(start, end), ...)] if needed else None)
             start = end
         return tuple(grads)
@@ -48,7 +48,7 @@ class Stack(Function):
 
     def backward(self, g: Any) -> tuple:
         lead = (slice(None),) * self.axis
-        return tuple(g[lead + (i, ...)] if needed else None for i, needed in enumerate(self.needs))
+        return tuple(g[lead + (i, ...)] if needed else None for i, needed in enumerate(self.needs_input_grad))
 
 
 class Split(Function):
@@ -56,10 +56,6 @@ class Split(Function):
 
     __slots__ = ("axis", "bounds", "in_shape")
     label = "split"
-
-    @property
-    def n_outputs(self) -> int:  # type: ignore[override]
-        return len(self.bounds)
 
     def _piece(self, axis: int, start: int, end: int) -> tuple:
         return (slice(None),) * axis + (slice(start, end), ...)
@@ -85,10 +81,6 @@ class Unbind(Function):
 
     __slots__ = ("axis", "in_shape")
     label = "unbind"
-
-    @property
-    def n_outputs(self) -> int:  # type: ignore[override]
-        return self.in_shape[self.axis]
 
     def forward(self, x: Any, axis: int) -> tuple:
         self.axis, self.in_shape = axis, x.shape
@@ -141,7 +133,7 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     _check_same("cat", tensors, axis)
     if len(tensors) == 1:
         return tensors[0]
-    return apply(Cat, *tensors, axis=axis)
+    return Cat.apply(*tensors, axis=axis)
 
 
 def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
@@ -154,7 +146,7 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     tensors = list(tensors)
     _check_same("stack", tensors, None)
     axis = normalize_dim("stack", dim, tensors[0].ndim + 1)
-    return apply(Stack, *tensors, axis=axis)
+    return Stack.apply(*tensors, axis=axis)
 
 
 def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) -> tuple[Tensor, ...]:
@@ -182,7 +174,7 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     for s in sizes or [0]:
         bounds.append((start, start + s))
         start += s
-    return apply(Split, x, axis=axis, bounds=tuple(bounds))
+    return Split.apply(x, axis=axis, bounds=tuple(bounds))
 
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
@@ -206,4 +198,4 @@ def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
         raise IndexError("unbind: a 0-d tensor has no dimension to unbind")
     if x.shape[axis] == 0:
         return ()
-    return apply(Unbind, x, axis=axis)
+    return Unbind.apply(x, axis=axis)

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .base import apply, normalize_dim
+from .base import normalize_dim
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])  # what max(dim=...) returns, as in PyTorch
 
@@ -108,14 +108,14 @@ def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
     """
     if x.dtype.name == "bool":  # counts, as in PyTorch; the array API sums numbers only
         x = x.long()
-    return apply(Sum, x, axes=_axes("sum", x, dim), keepdim=keepdim)
+    return Sum.apply(x, axes=_axes("sum", x, dim), keepdim=keepdim)
 
 
 def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Mean over all elements, or over ``dim`` (int or tuple)."""
     if not x.dtype.is_floating_point:
         raise TypeError(f"mean: expected a float tensor, got {x.dtype!r}; use .float()")
-    return apply(Mean, x, axes=_axes("mean", x, dim), keepdim=keepdim)
+    return Mean.apply(x, axes=_axes("mean", x, dim), keepdim=keepdim)
 
 
 def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
@@ -129,23 +129,23 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     if x.numel() == 0:
         raise ValueError(f"max: expected a non-empty tensor, got shape {x.shape}")
     if isinstance(dim, int) and x.ndim == 0:  # PyTorch: the value itself, at index 0
-        values = apply(Max, x, axes=_axes("max", x, dim), keepdim=keepdim)
-        return MaxResult(values, Tensor._wrap(x.backend.xp.zeros((), dtype=x.backend.dtype("int64")), x.backend))
+        values = Max.apply(x, axes=_axes("max", x, dim), keepdim=keepdim)
+        return MaxResult(values, Tensor.wrap(x.backend.xp.zeros((), dtype=x.backend.dtype("int64")), x.backend))
     if isinstance(dim, int):
         axis = normalize_dim("max", dim, x.ndim)
         index = x.backend.xp.argmax(x.data, axis=axis, keepdims=True)
-        values = apply(MaxAlongDim, x, axis=axis, keepdim=keepdim, index=index)
+        values = MaxAlongDim.apply(x, axis=axis, keepdim=keepdim, index=index)
         indices = index if keepdim else x.backend.xp.squeeze(index, axis=axis)
-        return MaxResult(values, Tensor._wrap(indices, x.backend))
-    return apply(Max, x, axes=_axes("max", x, dim), keepdim=keepdim)
+        return MaxResult(values, Tensor.wrap(indices, x.backend))
+    return Max.apply(x, axes=_axes("max", x, dim), keepdim=keepdim)
 
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the maximum (of the flattened tensor when ``dim`` is None)."""
     xp = x.backend.xp
     if dim is None:
-        return Tensor._wrap(xp.argmax(xp.reshape(x.data, (-1,))), x.backend)
+        return Tensor.wrap(xp.argmax(xp.reshape(x.data, (-1,))), x.backend)
     axis = normalize_dim("argmax", dim, x.ndim)
     if x.ndim == 0:
-        return Tensor._wrap(xp.zeros((), dtype=x.backend.dtype("int64")), x.backend)
-    return Tensor._wrap(xp.argmax(x.data, axis=axis, keepdims=keepdim), x.backend)
+        return Tensor.wrap(xp.zeros((), dtype=x.backend.dtype("int64")), x.backend)
+    return Tensor.wrap(xp.argmax(x.data, axis=axis, keepdims=keepdim), x.backend)

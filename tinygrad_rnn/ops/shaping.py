@@ -8,7 +8,7 @@ from .. import dtypes
 from ..autograd import Function
 from ..backend import get_backend
 from ..tensor import Tensor
-from .base import apply, normalize_dim, unbroadcast
+from .base import normalize_dim, unbroadcast
 
 
 class Reshape(Function):
@@ -123,7 +123,7 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
     shape = tuple(size // known if n == -1 else n for n in shape)
     if shape == x.shape:
         return x
-    return apply(Reshape, x, shape=shape)
+    return Reshape.apply(x, shape=shape)
 
 
 view = reshape
@@ -142,7 +142,7 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
     axes = tuple(normalize_dim("permute", d, x.ndim) for d in dims)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} axes of shape {x.shape}")
-    return apply(Permute, x, dims=axes)
+    return Permute.apply(x, dims=axes)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
@@ -150,13 +150,13 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     a, b = normalize_dim("transpose", dim0, x.ndim), normalize_dim("transpose", dim1, x.ndim)
     dims = list(range(x.ndim))
     dims[a], dims[b] = dims[b], dims[a]
-    return apply(Transpose, x, dims=tuple(dims))
+    return Transpose.apply(x, dims=tuple(dims))
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """A new axis of size 1 at ``dim``."""
     axis = normalize_dim("unsqueeze", dim, x.ndim + 1)
-    return apply(Unsqueeze, x, shape=x.shape[:axis] + (1,) + x.shape[axis:])
+    return Unsqueeze.apply(x, shape=x.shape[:axis] + (1,) + x.shape[axis:])
 
 
 def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
@@ -166,7 +166,7 @@ def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
     else:
         axis = normalize_dim("squeeze", dim, x.ndim)
         shape = x.shape if x.ndim == 0 or x.shape[axis] != 1 else x.shape[:axis] + x.shape[axis + 1 :]
-    return x if shape == x.shape else apply(Squeeze, x, shape=shape)
+    return x if shape == x.shape else Squeeze.apply(x, shape=shape)
 
 
 def expand(x: Tensor, *sizes: Any) -> Tensor:
@@ -184,7 +184,7 @@ def expand(x: Tensor, *sizes: Any) -> Tensor:
                 f"expand: the expanded size {shape[lead + i]} must match the existing size {old} "
                 f"at dimension {lead + i}; shape {x.shape} cannot expand to {sizes}"
             )
-    return apply(Expand, x, shape=shape)
+    return Expand.apply(x, shape=shape)
 
 
 def cast(x: Tensor, dtype: Any) -> Tensor:
@@ -193,17 +193,35 @@ def cast(x: Tensor, dtype: Any) -> Tensor:
     if x.dtype.name == name:
         return x
     if not dtypes.BY_NAME[name].is_floating_point:  # integers carry no gradient
-        return Tensor._wrap(x.backend.xp.astype(x.data, x.backend.dtype(name)), x.backend)
-    return apply(Cast, x, dtype=x.backend.dtype(name))
+        return Tensor.wrap(x.backend.xp.astype(x.data, x.backend.dtype(name)), x.backend)
+    return Cast.apply(x, dtype=x.backend.dtype(name))
 
 
 def to_device(x: Tensor, device: Any) -> Tensor:
     target = get_backend(device)
     if target is x.backend:
         return x
-    return apply(ToDevice, x, target=target)
+    return ToDevice.apply(x, target=target)
 
 
 def clone(x: Tensor) -> Tensor:
     """A copy with its own memory; the gradient flows back to ``x``."""
-    return apply(Clone, x)
+    return Clone.apply(x)
+
+
+class Fill(Function):
+    """Every element set to one value: what ``fill_``/``zero_`` record for a tensor in the graph."""
+
+    __slots__ = ()
+    label = "fill"
+
+    def forward(self, x: Any, value: float | int | bool) -> Any:
+        return self.xp.full(x.shape, value, dtype=x.dtype)
+
+    def backward(self, g: Any) -> Any:
+        return None  # the old values no longer matter: no gradient flows back to them
+
+
+def fill(x: Tensor, value: float | int | bool) -> Tensor:
+    """A tensor like ``x`` with every element ``value`` (``x.fill_(value)`` is its in-place form)."""
+    return Fill.apply(x, value)

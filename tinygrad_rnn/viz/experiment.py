@@ -19,7 +19,7 @@ from typing import Any
 
 import tinygrad_rnn as tg
 
-from ..backend import host
+from ..backend import np
 from ..data import adding_problem
 from .picture import Trace
 from .record import record_gradients
@@ -60,7 +60,7 @@ def projection(hidden_size: int, rng: Any, like: tg.Tensor | None = None) -> tg.
     """The fixed random direction p (norm about 1) that the loss projects h_T on (dtype and device of ``like``)."""
     p = rng.standard_normal((hidden_size, 1)) / math.sqrt(hidden_size)
     if like is None:
-        return tg.Tensor(p.astype(host.float32))
+        return tg.Tensor(p.astype(np.float32))
     return tg.Tensor(p, dtype=like.dtype, device=like.device)
 
 
@@ -85,7 +85,7 @@ def unroll(
     """
     tg.manual_seed(seed)
     layer = make_layer(cell, hidden_size, forget_bias=forget_bias)
-    rng = host.random.default_rng(seed)
+    rng = np.random.default_rng(seed)
     x, _ = adding_problem(batch, steps, rng, device=tg.get_default_device())
     loss = projection_loss(layer, x, rng)
     with record_gradients() as grads:

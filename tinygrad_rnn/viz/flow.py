@@ -22,7 +22,7 @@ from typing import Any
 
 import tinygrad_rnn as tg
 
-from ..backend import host
+from ..backend import np
 from ..data import adding_problem
 from .experiment import DEFAULT_FORGET_BIAS, check_cell, make_layer, projection_loss, title
 from .record import record_gradients
@@ -76,7 +76,7 @@ def gradient_flow(layer: Any, x: tg.Tensor, *, seed: int = 0) -> dict[str, Any]:
     saved = [(p, p.grad) for p in layer.parameters()]
     for p, _ in saved:
         p.grad = None
-    rng = host.random.default_rng(seed)
+    rng = np.random.default_rng(seed)
     loss = projection_loss(layer, x, rng)
     with record_gradients() as grads:
         loss.backward()
@@ -91,7 +91,7 @@ def gradient_flow(layer: Any, x: tg.Tensor, *, seed: int = 0) -> dict[str, Any]:
             continue
         key = {"hidden state": "h", "cell state": "c"}.get(node.role or "")
         if key:
-            norms.setdefault(key, host.zeros(steps))[scope["t"]] = grads.total((node, 0)) or 0.0
+            norms.setdefault(key, np.zeros(steps))[scope["t"]] = grads.total((node, 0)) or 0.0
     return norms
 
 
@@ -172,7 +172,7 @@ def flow_study(
     """
     if steps < 2:
         raise ValueError(f"flow_study: steps must be at least 2, got {steps}")
-    rng = host.random.default_rng(seed)
+    rng = np.random.default_rng(seed)
     x, _ = adding_problem(batch, steps, rng, device=tg.get_default_device())
     models = _models(hidden_size, forget_bias, forget_biases, seed)
     before: dict[str, Flow] = {}
@@ -221,7 +221,7 @@ def plot(study: FlowStudy, path: Any = None, *, dpi: int = 110) -> Any:
     fig = Figure(figsize=(6.4 * len(panels), 4.6), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
-    t = host.arange(1, study.steps + 1)
+    t = np.arange(1, study.steps + 1)
     for ax, (name, flows) in zip(axes, panels):
         trained = flows is study.after
         blues = iter(_BLUES)

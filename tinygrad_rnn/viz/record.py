@@ -1,7 +1,7 @@
 """Recording the gradient that flowed along every edge of the graph during ``backward``.
 
 The engine calls a hook for each gradient it sends along an edge
-(``autograd.add_edge_hook``). :class:`GradientRecord` keeps the *norm* of
+(``hooks.add_edge_hook``). :class:`GradientRecord` keeps the *norm* of
 each one, and the norm of the total gradient each tensor received, so a
 picture drawn after ``backward`` can label edges with what actually flowed.
 
@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..autograd import Function, add_edge_hook
+from ..autograd import Function
+from ..hooks import add_edge_hook
 from ..tensor import Tensor
 
 Source = Any  # a leaf Tensor, or (node, slot) for an output of an op

@@ -12,7 +12,7 @@ from typing import Any
 import tinygrad_rnn as tg
 import tinygrad_rnn.functional as F
 
-from ..backend import host
+from ..backend import np
 from ..data import adding_problem
 from .experiment import last_hidden
 
@@ -33,7 +33,7 @@ def train_adding(
     head = tg.nn.Linear(layer.hidden_size, 1, device=device)
     params = list(layer.parameters()) + list(head.parameters())
     opt = tg.optim.Adam(params, lr=lr)
-    rng = host.random.default_rng(seed + 1)
+    rng = np.random.default_rng(seed + 1)
     for _ in range(train_steps):
         x, y = adding_problem(batch, length, rng, device=device)
         loss = F.mse_loss(head(last_hidden(layer, x)), y)
@@ -42,6 +42,6 @@ def train_adding(
         tg.nn.utils.clip_grad_norm_(params, CLIP)
         opt.step()
     opt.zero_grad()
-    x, y = adding_problem(512, length, host.random.default_rng(seed + 2), device=device)
+    x, y = adding_problem(512, length, np.random.default_rng(seed + 2), device=device)
     with tg.no_grad():
         return float(F.mse_loss(head(last_hidden(layer, x)), y).item())

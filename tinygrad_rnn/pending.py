@@ -1,0 +1,149 @@
+"""Where gradients wait during one backward pass, and how they are summed (skip on a first reading).
+
+The textbook sums every gradient that reaches a tensor. Two speed mechanisms
+make that sum cheap, and both live here, behind one name each:
+
+- :class:`ProductSum`: a weight used at every time step (``h_{t−1} @ W``)
+  receives one product aᵀ·g per step. Kept as a list, the products become one
+  large GEMM when the weight's total is needed: the one a hand-written BPTT uses.
+- :class:`GradSum`: the sum of several gradients for one slot. The first
+  addition allocates a new array; that array is then ours, so later gradients
+  are added into it in place (the arrays ops hand back may be views of other
+  gradients, so they are never written into).
+
+>>> import numpy as np
+>>> g = accumulate(accumulate(None, np.ones(2)), np.ones(2))
+>>> total(g).tolist()
+[2.0, 2.0]
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ProductSum:
+    """A gradient Σ_k a_kᵀ·g_k, kept unevaluated until something needs its value.
+
+    Summed as they arrive, T products cost T small GEMMs and T additions;
+    kept, they become one: [a_1; …; a_T]ᵀ · [g_1; …; g_T].
+    """
+
+    __slots__ = ("xp", "lefts", "rights")
+
+    def __init__(self, xp: Any, left: Any, right: Any):
+        self.xp, self.lefts, self.rights = xp, [left], [right]
+
+    def absorb(self, other: ProductSum) -> None:
+        self.lefts += other.lefts
+        self.rights += other.rights
+
+    def evaluate(self) -> Any:
+        if len(self.lefts) == 1:
+            return self.lefts[0].T @ self.rights[0]
+        xp = self.xp
+        return xp.concat(self.lefts, axis=0).T @ xp.concat(self.rights, axis=0)
+
+
+class GradSum:
+    """Two or more gradients for one slot: weight products merged unevaluated, arrays added in place once ours."""
+
+    __slots__ = ("products", "array", "owned")
+
+    def __init__(self) -> None:
+        self.products: ProductSum | None = None
+        self.array: Any = None
+        self.owned = False  # whether ``array`` was allocated here, and so may be added into
+
+    def add(self, grad: Any) -> None:
+        if type(grad) is ProductSum:
+            if self.products is None:
+                self.products = grad  # made by MatMul for this edge alone, so ours to extend
+            else:
+                self.products.absorb(grad)
+        elif self.array is None:
+            self.array = grad
+        elif self.owned:
+            self.array += grad  # in place (a NumPy scalar, from a 0-d result, rebinds instead)
+        else:
+            self.array = self.array + grad
+            self.owned = True
+
+    def total(self) -> Any:
+        if self.products is None:
+            return self.array
+        product = self.products.evaluate()
+        return product if self.array is None else product + self.array
+
+
+def accumulate(pending: Any, grad: Any) -> Any:
+    """``pending + grad`` for a slot's pending gradient (None when nothing arrived yet)."""
+    if pending is None:
+        return grad
+    if type(pending) is not GradSum:
+        first, pending = pending, GradSum()
+        pending.add(first)
+    pending.add(grad)
+    return pending
+
+
+def total(pending: Any) -> Any:
+    """The value of a pending gradient, as one array."""
+    kind = type(pending)
+    if kind is GradSum:
+        return pending.total()
+    if kind is ProductSum:
+        return pending.evaluate()
+    return pending
+
+
+def is_fresh(pending: Any) -> bool:
+    """Whether ``total(pending)`` is a new array, one that nothing else holds."""
+    return type(pending) is GradSum and (pending.owned or pending.products is not None) or type(pending) is ProductSum
+
+
+class PendingGrads:
+    """The gradients of one backward pass that have not reached their node or leaf yet.
+
+    A node's wait on the node (``node.out_grads``, one per output), so the loop
+    needs no lookup; a leaf's wait here, so that its hooks see the total and
+    its ``.grad`` is added to once.
+    """
+
+    __slots__ = ("leaves",)
+
+    def __init__(self) -> None:
+        self.leaves: dict[int, list] = {}  # id(leaf) → [leaf, pending]; holding the leaf keeps its id unique
+
+    def send(self, edge: Any, grad: Any) -> None:
+        """Adds ``grad`` to what waits at the far end of ``edge``: a node's output slot, or a leaf."""
+        if type(edge) is tuple:
+            node, slot = edge
+            waiting = node.out_grads
+            if waiting is None:
+                waiting = node.out_grads = [None] * node.n_outputs
+            waiting[slot] = accumulate(waiting[slot], grad)
+        else:
+            entry = self.leaves.get(id(edge))
+            if entry is None:
+                self.leaves[id(edge)] = [edge, grad]
+            else:
+                entry[1] = accumulate(entry[1], grad)
+
+    def take(self, node: Any) -> list | None:
+        """The node's output gradients as arrays (None for an output that received none), or None if none came."""
+        waiting = node.out_grads
+        if waiting is None:
+            return None
+        node.out_grads = None
+        return [total(g) for g in waiting]
+
+    def leaf_totals(self) -> list[tuple[Any, Any, bool]]:
+        """(leaf, total gradient, whether that array is fresh) for every leaf reached."""
+        return [(leaf, total(waiting), is_fresh(waiting)) for leaf, waiting in self.leaves.values()]
+
+    def forget(self, nodes: list) -> None:
+        """Drops whatever still waits (after an error half-way, nothing is left for the next pass)."""
+        for node in nodes:
+            node.out_grads = None
+        self.leaves.clear()
