@@ -60,6 +60,9 @@ BAD_CALLS = [
     ("arange(2**70)", lambda: tg.arange(2**70), ValueError, r"arange: size .* too large"),
     ("zeros_like(list)", lambda: tg.zeros_like([1, 2]), TypeError, r"zeros_like: x must be a Tensor, got \[1, 2\]"),
     ("ones_like(ndarray)", lambda: tg.ones_like(np.zeros(2)), TypeError, r"ones_like: x must be a Tensor.*ndarray"),
+    ("tensor(dtype='half')", lambda: tg.tensor([1.0], dtype="half"), TypeError, r"tensor: dtype must be .*'half'"),
+    ("tensor(device='tpu')", lambda: tg.tensor([1.0], device="tpu"), ValueError, r"tensor: device: unknown"),
+    ("tensor(requires_grad='a')", lambda: tg.tensor([1.0], requires_grad="a"), TypeError, r"tensor: requires_grad"),
     # seeds
     ("manual_seed(2**64)", lambda: tg.manual_seed(2**64), ValueError, r"manual_seed: seed must be an integer in"),
     ("manual_seed(-2**63-1)", lambda: tg.manual_seed(-(2**63) - 1), ValueError, r"manual_seed: seed .*-2\*\*63"),
@@ -235,6 +238,12 @@ BAD_CALLS = [
         TypeError,
         r"adding_problem: rng must be a NumPy Generator, e.g\. np\.random\.default_rng\(0\), got 0",
     ),
+    (
+        "adding_problem(batch_first='no')",
+        lambda: adding_problem(2, 4, rng(), batch_first="no"),
+        TypeError,
+        r"adding_problem: batch_first must be True or False, got 'no'",
+    ),
     ("adding_problem(batch=-1)", lambda: adding_problem(-1, 10, rng()), ValueError, r"batch must be positive"),
     ("adding_problem(length=1)", lambda: adding_problem(2, 1, rng()), ValueError, r"length must be at least 2"),
     # save and load
@@ -356,3 +365,13 @@ def test_sequential_and_module_list_indexing_as_torch():
             container[-4]
     assert isinstance(lst[1:], nn.ModuleList) and list(lst[1:]) == layers[1:]
     assert isinstance(seq[1:], nn.Sequential) and list(seq[1:]) == layers[1:]
+
+
+def test_sequential_checks_the_names_of_an_ordered_dict_as_torch():
+    from collections import OrderedDict
+
+    torch = pytest.importorskip("torch")
+    with pytest.raises(KeyError, match=r'contain "\."'):
+        torch.nn.Sequential(OrderedDict([("a.b", torch.nn.Tanh())]))
+    with pytest.raises(KeyError, match=r'contain "\."'):
+        nn.Sequential(OrderedDict([("a.b", nn.Tanh())]))

@@ -74,6 +74,9 @@ def _make(fill: str, size: tuple, dtype: Any, device: Any, requires_grad: bool, 
 
 def tensor(data: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
     """``tg.tensor([1.0, 2.0])``: the same as ``Tensor(...)``, PyTorch's spelling."""
+    _dtype_name("tensor", dtype, "float32")  # the checks, with this function's name in the message
+    _backend("tensor", device)
+    check_bool("tensor", "requires_grad", requires_grad)
     return Tensor(data, requires_grad=requires_grad, dtype=dtype, device=device)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from .backend import host as np
-from .checks import _shown, check_int
+from .checks import _shown, check_bool, check_int
 from .dtypes import get_default_dtype
 from .tensor import Tensor
 
@@ -40,6 +40,7 @@ def adding_problem(
     """
     batch = check_int("adding_problem", "batch", batch)
     length = check_int("adding_problem", "length", length)
+    batch_first = check_bool("adding_problem", "batch_first", batch_first)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
             f"adding_problem: rng must be a NumPy Generator, e.g. np.random.default_rng(0), got {_shown(rng)}"

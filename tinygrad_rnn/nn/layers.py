@@ -154,7 +154,7 @@ class Sequential(Module):
             for name, m in modules[0].items():
                 if not isinstance(m, Module):
                     raise TypeError(f"Sequential: {name!r} is a {type(m).__name__}, not a Module subclass")
-                setattr(self, name, m)
+                self.add_module(name, m)  # checks the name, as torch does
             return
         for i, m in enumerate(modules):
             if not isinstance(m, Module):
