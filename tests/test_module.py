@@ -655,3 +655,15 @@ def test_torch_lstm_weights_in_float64():
     out, (h, _) = ours(tg.Tensor(x))
     np.testing.assert_allclose(out.numpy(), out_t.detach().numpy(), rtol=1e-10, atol=1e-10)
     np.testing.assert_allclose(h.numpy(), h_t.detach().numpy(), rtol=1e-10, atol=1e-10)
+
+
+def test_load_state_dict_copies_in_place_as_torch():
+    """Tensors taken from state_dict() before the load see the loaded values, in torch and here."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = nn.Linear(2, 1), torch.nn.Linear(2, 1)
+    our_view, their_view = ours.state_dict()["weight"], theirs.state_dict()["weight"]
+    new = {"weight": np.array([[3.0, 4.0]], dtype=np.float32), "bias": np.array([5.0], dtype=np.float32)}
+    ours.load_state_dict(new)
+    theirs.load_state_dict({k: torch.from_numpy(v) for k, v in new.items()})
+    np.testing.assert_array_equal(our_view.numpy(), their_view.numpy())
+    np.testing.assert_array_equal(our_view.numpy(), new["weight"])

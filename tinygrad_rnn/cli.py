@@ -36,7 +36,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .backend import set_num_threads
+from .threads import set_num_threads
 
 GRAPH_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .backend import host as np
+from .backend import np
 from .checks import _shown, check_bool, check_int
 from .dtypes import get_default_dtype
 from .tensor import Tensor

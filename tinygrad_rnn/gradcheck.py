@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .autograd import no_grad, topological_order
-from .backend import host as np
+from .backend import np
 from .tensor import Tensor
 
 

@@ -22,8 +22,7 @@ import stat
 import zipfile
 from typing import Any
 
-from .backend import get_backend
-from .backend import host as np
+from .backend import get_backend, np
 from .tensor import Tensor
 
 _STRUCTURE = "__tinygrad_rnn_structure__"

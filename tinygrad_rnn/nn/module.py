@@ -7,8 +7,7 @@ from collections import OrderedDict, namedtuple
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from ..backend import get_backend
-from ..backend import host as np
+from ..backend import get_backend, np
 from ..checks import _shown, check_bool
 from ..dtypes import BY_NAME, DType, to_name
 from ..tensor import Tensor
@@ -336,7 +335,9 @@ class Module:
         if problems:
             raise RuntimeError(f"Error(s) in loading state_dict for {type(self).__name__}:\n\t" + "\n\t".join(problems))
         for name, array in converted.items():  # nothing below can fail: every array is ready
-            own[name].data = array
+            p = own[name]
+            p.data[...] = array  # in place, as torch's copy_: tensors from state_dict() see the new values
+            p.data = p.data  # and counted as an in-place change, so a graph that saved the old values notices
         return IncompatibleKeys(missing, unexpected)
 
     # --- printing -------------------------------------------------------------------
