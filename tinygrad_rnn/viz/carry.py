@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..autograd import Function
-from .walk import Graph, Place
+from .walk import Graph, Place, record_of
 
 ELEMENTWISE = {"⊙", "+", "−"}  # ops that pass a gradient on scaled by a gate, or unchanged
 
@@ -22,7 +22,7 @@ def step_state(nodes: list[Function]) -> Function | None:
     """The op that makes s_t in one step: the cell state if tagged, else the hidden state."""
     for role in ("cell state", "hidden state"):
         for node in nodes:
-            if node.role == role:
+            if record_of(node).role == role:
                 return node
     return None
 
@@ -37,8 +37,8 @@ def _signature(node: Function, members: set[int]) -> tuple:
     inside = []
     for edge in node.inputs:
         if type(edge) is tuple and id(edge[0]) in members:
-            inside.append(edge[0].name or edge[0].label)
-    return (node.label, node.name, tuple(inside))
+            inside.append(record_of(edge[0]).name or edge[0].label)
+    return (node.label, record_of(node).name, tuple(inside))
 
 
 def carry_nodes(graph: Graph, steps: Mapping[Place, list[Function]]) -> set[int]:
@@ -52,7 +52,7 @@ def carry_nodes(graph: Graph, steps: Mapping[Place, list[Function]]) -> set[int]
             continue
         before = steps.get(previous_place(place))
         prev_state = step_state(before) if before else None
-        if prev_state is None or prev_state.role != state.role:
+        if prev_state is None or record_of(prev_state).role != record_of(state).role:
             unresolved.append((nodes, state))
             continue
         members = {id(n) for n in nodes}

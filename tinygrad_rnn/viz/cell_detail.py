@@ -21,7 +21,7 @@ from .labels import subscripted
 from .picture import CELL_NAMES, Picture, pretty_symbol, step_number
 from .record import source_key
 from .style import ROLE_COLOURS, format_norm
-from .walk import Edge, Place
+from .walk import Edge, Place, record_of
 
 Drawn = tuple[str, str, dict]
 
@@ -115,7 +115,7 @@ def _edges(p: Picture, g: Any, grid: Grid, inputs: dict[Place, list], members: l
     if src_unit[0] == "step" and head_unit[0] == "step":
         return _step_to_step(p, g, grid, e, src_unit, head_unit, kind, attrs)
     if src_unit[0] == "step":
-        port = {"cell state": "top", "hidden state": "bot"}.get(e.source[0].role or "", "mid")
+        port = {"cell state": "top", "hidden state": "bot"}.get(record_of(e.source[0]).role or "", "mid")
         tail = f"{tail}:{port}:e"
     return [(tail, head, attrs)]
 
@@ -143,19 +143,19 @@ def _step_to_step(
 
 
 def _cell_name(nodes: list[Function]) -> str:
-    roles = {n.role for n in nodes}
+    roles = {record_of(n).role for n in nodes}
     return next((name for role, name in CELL_NAMES if role in roles), "step")
 
 
 def _cell_box(p: Picture, g: Any, where: Place, nodes: list[Function], inputs: list) -> None:
     """One box per step: the carry state on top, the cell and its step, the hidden state, its inputs."""
     step = where[3] + 1
-    state = next((n for n in nodes if n.role == "cell state"), None)
-    hidden = next((n for n in nodes if n.role == "hidden state"), None)
+    state = next((n for n in nodes if record_of(n).role == "cell state"), None)
+    hidden = next((n for n in nodes if record_of(n).role == "hidden state"), None)
     rows = []
     if any(id(n) in p.belt for n in nodes):
         top = state or hidden
-        name = subscripted(top.name or "s_t", step)
+        name = subscripted(record_of(top).name or "s_t", step)
         rows.append(f'<TR><TD PORT="top" BGCOLOR="{ROLE_COLOURS["cell state"]}" COLSPAN="2">{name}</TD></TR>')
     lane = ""
     if len(p.lanes) > 1:  # which layer, and which way it runs
@@ -163,7 +163,7 @@ def _cell_box(p: Picture, g: Any, where: Place, nodes: list[Function], inputs: l
     name = f'<B>{_cell_name(nodes)}</B> <FONT POINT-SIZE="10">t={step}</FONT>{lane}'
     rows.append(f'<TR><TD PORT="mid" COLSPAN="2">{name}</TD></TR>')
     if hidden is not None:
-        name = subscripted(hidden.name or "h_t", step)
+        name = subscripted(record_of(hidden).name or "h_t", step)
         rows.append(f'<TR><TD PORT="bot" BGCOLOR="{ROLE_COLOURS["hidden state"]}" COLSPAN="2">{name}</TD></TR>')
     for name, norm in inputs:  # a swatch in the gradient's colour, then the slice and its gradient
         swatch = "white" if norm is None else p.scale.colour(norm)
@@ -178,7 +178,7 @@ def _cell_box(p: Picture, g: Any, where: Place, nodes: list[Function], inputs: l
 
 def _loop_box(p: Picture, g: Any, where: Place, nodes: list[Function]) -> None:
     """The layer's work before its loop, collapsed: what it computes for every step."""
-    names = [subscripted(n.name) for n in nodes if n.name]
+    names = [subscripted(record_of(n).name) for n in nodes if record_of(n).name]
     rows = ["<TR><TD><B>before the loop</B></TD></TR>"]
     if names:
         rows.append(f'<TR><TD><FONT POINT-SIZE="11">{", ".join(names)} for every t</FONT></TD></TR>')

@@ -19,6 +19,7 @@ from typing import Any
 
 import tinygrad_rnn as tg
 
+from ..autograd import record_shapes
 from ..backend import np
 from ..data import adding_problem
 from .picture import Trace
@@ -87,7 +88,8 @@ def unroll(
     layer = make_layer(cell, hidden_size, forget_bias=forget_bias)
     rng = np.random.default_rng(seed)
     x, _ = adding_problem(batch, steps, rng, device=tg.get_default_device())
-    loss = projection_loss(layer, x, rng)
+    with record_shapes():  # a trace is made to be drawn, and drawings may print each op's shape
+        loss = projection_loss(layer, x, rng)
     with record_gradients() as grads:
         loss.backward()
     return Trace(loss, grads, layer, title(cell, forget_bias if cell == "lstm" else None))

@@ -26,7 +26,7 @@ from ..backend import np
 from ..data import adding_problem
 from .experiment import DEFAULT_FORGET_BIAS, check_cell, make_layer, projection_loss, title
 from .record import record_gradients
-from .walk import walk
+from .walk import record_of, walk
 
 DEFAULT_BIASES = (0.0, 1.0, 3.0)
 
@@ -86,10 +86,10 @@ def gradient_flow(layer: Any, x: tg.Tensor, *, seed: int = 0) -> dict[str, Any]:
     top = layer.num_layers - 1
     norms: dict[str, Any] = {}
     for node in walk([loss]).nodes:
-        scope = node.scope
+        scope = record_of(node).place
         if scope.get("layer") != top or scope.get("direction") != "forward" or "t" not in scope:
             continue
-        key = {"hidden state": "h", "cell state": "c"}.get(node.role or "")
+        key = {"hidden state": "h", "cell state": "c"}.get(record_of(node).role or "")
         if key:
             norms.setdefault(key, np.zeros(steps))[scope["t"]] = grads.total((node, 0)) or 0.0
     return norms

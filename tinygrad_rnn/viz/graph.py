@@ -82,7 +82,8 @@ def draw(
     - ``grads``: a :class:`GradientRecord` filled during ``backward``; edges then
       carry the norm of the gradient that flowed along them, in colour and width.
     - ``params``: a Module or a ``{name: tensor}`` mapping, to name the parameters.
-    - ``shapes=True`` writes each op's output shape under it.
+    - ``shapes=True`` writes each op's output shape under it (recorded only by a forward run inside
+      ``tg.autograd.record_shapes()``, as ``viz.unroll`` runs it).
     - ``scale``: a :class:`LogScale` to share colours with other pictures.
     - ``wrap``: at cell detail, start a new row every ``wrap`` steps (default:
       rows of 20 once there are more than 30 steps).

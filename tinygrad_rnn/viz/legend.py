@@ -8,6 +8,7 @@ from typing import Any
 
 from .labels import subscripted
 from .style import ROLE_COLOURS, LogScale
+from .walk import record_of
 
 _ROLE_SYMBOLS = {
     "forget gate": "f_t",
@@ -59,9 +60,9 @@ def legend_label(pictures: Sequence[Any], scale: LogScale, title: str | None, sh
     roles = []
     for p in pictures:
         for node in p.graph.nodes:
-            shown = p.detail == "op" or node.role in ("cell state", "hidden state")
-            if node.role in ROLE_COLOURS and node.role not in roles and shown:
-                roles.append(node.role)
+            shown = p.detail == "op" or record_of(node).role in ("cell state", "hidden state")
+            if record_of(node).role in ROLE_COLOURS and record_of(node).role not in roles and shown:
+                roles.append(record_of(node).role)
     if show_scale and roles:
         cells = "".join(
             f'<TD BGCOLOR="{ROLE_COLOURS[r]}" BORDER="1" COLOR="#999999" WIDTH="84" HEIGHT="18" FIXEDSIZE="TRUE">'

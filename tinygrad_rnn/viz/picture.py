@@ -16,12 +16,14 @@ from typing import Any
 
 from ..autograd import Function
 from ..nn.module import Parameter
+from ..ops.joining import Unbind
+from ..ops.shaping import Permute
 from ..tensor import Tensor
 from .carry import carry_nodes, previous_place
 from .labels import op_label, parameter_symbol, shape_text, subscripted
 from .record import GradientRecord
 from .style import LINE_COLOUR, PARAMETER_COLOUR, ROLE_COLOURS, ZERO_COLOUR, LogScale, format_norm
-from .walk import Edge, Graph, Place, parameter_names, place, walk
+from .walk import Edge, Graph, Place, parameter_names, place, record_of, walk
 
 CARRY_COLOUR = "#bf9000"  # outlines of the carry path, the cell state's yellow darkened
 STUB_STYLE = {"shape": "box", "style": "rounded,dashed", "color": "#888888", "fontsize": "10", "margin": "0.04,0.02"}
@@ -47,7 +49,7 @@ class Trace:
 
 
 def pretty_symbol(node: Function) -> str:
-    if type(node).__name__ == "Permute" and len(node.shapes[0]) == 2:
+    if isinstance(node, Permute) and len(node.dims) == 2:
         return "·ᵀ"  # a 2-D permute is the transpose of the equations
     return node.label
 
@@ -64,6 +66,11 @@ class Picture:
         self.nested = nested  # drawn inside a cluster (compare), where dot orders a rank the other way
         self.grads = trace.grads
         self.graph: Graph = walk(trace.roots, parameter_names(trace.params))
+        if shapes and self.graph.nodes and not any(record_of(n).shapes for n in self.graph.nodes):
+            raise ValueError(
+                "draw: shapes=True needs the shapes recorded: run the forward inside tg.autograd.record_shapes() "
+                "(viz.unroll does)"
+            )
         self.where: dict[int, Place] = {id(n): place(n) for n in self.graph.nodes}
         self.steps: dict[Place, list[Function]] = defaultdict(list)
         self.loops: dict[Place, list[Function]] = defaultdict(list)
@@ -140,12 +147,12 @@ class Picture:
         if type(source) is not tuple:
             return self.leaf_symbol(source)
         node, slot = source
-        if type(node).__name__ == "Unbind" and type(node.inputs[0]) is tuple and node.inputs[0][0].name:
-            return subscripted(node.inputs[0][0].name, slot + 1)  # the slice for step slot+1
+        if isinstance(node, Unbind) and type(node.inputs[0]) is tuple and record_of(node.inputs[0][0]).name:
+            return subscripted(record_of(node.inputs[0][0]).name, slot + 1)  # the slice for step slot+1
         if pretty_symbol(node) == "·ᵀ" and type(node.inputs[0]) is not tuple and node.inputs[0] is not None:
             return self.leaf_symbol(node.inputs[0]) + "ᵀ"
-        if node.name:
-            return subscripted(node.name, step_number(self.where[id(node)]))
+        if record_of(node).name:
+            return subscripted(record_of(node).name, step_number(self.where[id(node)]))
         return html.escape(node.label + (f"[{slot}]" if node.n_outputs > 1 else ""))
 
     def leaf_home(self, leaf: Tensor) -> Place:
@@ -183,9 +190,10 @@ class Picture:
     # --- statements: op detail ------------------------------------------------------------
     def op_node(self, g: Any, node: Function) -> None:
         w = self.where[id(node)]
-        shapes = shape_text(node.shapes) if self.shapes else None
-        attrs = {"label": op_label(pretty_symbol(node), node.name, step_number(w), shapes), "shape": "box"}
-        fill = ROLE_COLOURS.get(node.role or "")
+        recorded = record_of(node).shapes
+        shapes = shape_text(recorded) if self.shapes and recorded else None
+        attrs = {"label": op_label(pretty_symbol(node), record_of(node).name, step_number(w), shapes), "shape": "box"}
+        fill = ROLE_COLOURS.get(record_of(node).role or "")
         attrs["style"] = "rounded,filled" if fill else "rounded"
         if fill:
             attrs["fillcolor"] = fill
@@ -194,12 +202,12 @@ class Picture:
         if id(node) in self.belt:
             attrs.update(color=CARRY_COLOUR, penwidth="2.5", group=f"{self.prefix}carry{w[1]}{w[2]}")
             attrs["class"] = "carry"
-        elif node.role == "hidden state":
+        elif record_of(node).role == "hidden state":
             attrs["group"] = f"{self.prefix}hidden{w[1]}{w[2]}"
         if node.n_outputs > 1:
             attrs["ordering"] = "out"
-        if node.role:
-            attrs["tooltip"] = f"{node.name}: {node.role}"
+        if record_of(node).role:
+            attrs["tooltip"] = f"{record_of(node).name}: {record_of(node).role}"
         g.node(self.ids[id(node)], **attrs)
 
     def leaf_node(self, g: Any, leaf: Tensor, note: str = "") -> None:

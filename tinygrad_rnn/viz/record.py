@@ -22,13 +22,14 @@ from typing import Any
 from ..autograd import Function
 from ..hooks import add_edge_hook
 from ..tensor import Tensor
+from .walk import record_of
 
 Source = Any  # a leaf Tensor, or (node, slot) for an output of an op
 
 
 def group_key(node: Function) -> tuple:
     """Where a node sits (its layer, direction and time step), as a hashable key."""
-    return tuple(sorted(node.scope.items()))
+    return tuple(sorted(record_of(node).place.items()))
 
 
 def source_key(edge: Source) -> tuple:
@@ -114,7 +115,7 @@ class GradientRecord:
     @staticmethod
     def _as_source(source: Source) -> tuple:
         if isinstance(source, Tensor):
-            return source_key(source if source._node is None else (source._node, source._slot))
+            return source_key(source if source.grad_fn is None else (source.grad_fn, source.output_nr))
         return source_key(source)
 
     def edge(self, node: Function, index: int) -> float | None:

@@ -17,11 +17,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..autograd import Function, topological_order
+from ..autograd import Function, Record, topological_order
 from ..tensor import Tensor
 
 Step = tuple[int, str, int]  # (layer, direction, t)
 Place = tuple  # ("step", layer, direction, t) | ("loop", layer, direction) | ("outside",)
+
+NO_RECORD = Record({})  # what an op recorded outside any scope, and never tagged, reads as
+
+
+def record_of(node: Function) -> Record:
+    """The visualiser's record of ``node`` (its place, name, role, shapes); an empty one if it has none."""
+    return node.record or NO_RECORD
 
 
 @dataclass
@@ -61,7 +68,7 @@ class Graph:
 
 def place(node: Function) -> Place:
     """Which cluster an op belongs to: a time step, the layer's work before its loop, or neither."""
-    scope = node.scope
+    scope = record_of(node).place
     if "t" in scope:
         return ("step", scope.get("layer", 0), scope.get("direction", "forward"), scope["t"])
     if "layer" in scope:
@@ -89,9 +96,9 @@ def walk(roots: Sequence[Tensor], names: Mapping[int, str] | None = None) -> Gra
     for root in roots:
         if not isinstance(root, Tensor):
             raise TypeError(f"draw: expected a Tensor, got {type(root).__name__}")
-        if root._node is None:
+        if root.grad_fn is None:
             continue
-        for node in topological_order(root._node):
+        for node in topological_order(root.grad_fn):
             if id(node) not in seen:
                 seen.add(id(node))
                 nodes.append(node)
