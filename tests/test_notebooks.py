@@ -165,6 +165,35 @@ def test_korean_notebook_runs_the_same_code(korean):
     assert code_cells(korean) == code_cells(english)
 
 
+@pytest.mark.parametrize("korean", KOREAN, ids=label)
+def test_korean_notebook_translates_every_text_cell(korean):
+    count = lambda path: sum(c.cell_type == "markdown" for c in read(path).cells)  # noqa: E731
+    assert count(korean) == count(FOLDER / korean.name), "one Korean text cell for every English one"
+
+
+def glossary_avoided_words() -> list[str]:
+    """The words docs/ko/glossary.md lists under "쓰지 않는 말" (the third column of its tables)."""
+    glossary = FOLDER.parent / "docs" / "ko" / "glossary.md"
+    if not glossary.exists():
+        return []
+    words = []
+    for line in glossary.read_text(encoding="utf-8").splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+        if line.startswith("| ") and len(cells) == 4 and cells[0] != "영어" and not set(cells[0]) <= {"-"}:
+            words += [w.strip() for w in cells[2].split(",") if w.strip()]
+    return words
+
+
+@pytest.mark.parametrize("korean", KOREAN, ids=label)
+def test_korean_notebook_uses_the_glossary_terms(korean):
+    words = glossary_avoided_words()
+    if not words:
+        pytest.skip("docs/ko/glossary.md lists no words to avoid")
+    text = "\n".join(c.source for c in read(korean).cells if c.cell_type == "markdown")
+    for word in words:
+        assert word not in text, f"{label(korean)} says {word!r}; see docs/ko/glossary.md for the term to use"
+
+
 def test_comments_are_ignored_when_comparing_code():
     assert code_without_comments("x = 1  # one\n# 한국어 주석\ny = '#'\n") == code_without_comments("x = 1\ny = '#'")
     assert code_without_comments("x = 1") != code_without_comments("x = 2")
