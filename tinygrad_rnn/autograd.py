@@ -89,20 +89,23 @@ def is_grad_enabled() -> bool:
 
 def _each_step_in(mode: type, gen: Any) -> Any:
     """Runs every resumption of a generator inside ``mode()``; between them the caller's mode holds."""
-    with mode():
-        value = next(gen)  # a StopIteration ends this generator too, with the same value
-    while True:
-        try:
-            sent = yield value
-        except GeneratorExit:
-            gen.close()
-            raise
-        except BaseException as error:  # thrown in by the caller: pass it on inside the mode
-            with mode():
-                value = gen.throw(error)
-        else:
-            with mode():
-                value = gen.send(sent)
+    try:
+        with mode():
+            value = next(gen)
+        while True:
+            try:
+                sent = yield value
+            except GeneratorExit:
+                gen.close()
+                raise
+            except BaseException as error:  # thrown in by the caller: pass it on inside the mode
+                with mode():
+                    value = gen.throw(error)
+            else:
+                with mode():
+                    value = gen.send(sent)
+    except StopIteration as stop:  # the generator returned: so does this one, with its value
+        return stop.value
 
 
 # --- the visualiser's record ------------------------------------------------------------------------
@@ -292,7 +295,7 @@ class Function:
         """Frees what forward kept (the node stays, so the graph can still be drawn)."""
         self.saved = RELEASED
         self.watch = None
-        if hasattr(self, "__dict__"):  # an op written outside the library keeps its arrays there
+        if type(self).__dictoffset__:  # an op without __slots__ (like one of yours) keeps its arrays in __dict__
             self.__dict__.clear()
 
     def __repr__(self) -> str:
@@ -370,7 +373,9 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
             if not retain_graph:
                 node.release()
         for leaf, grad, fresh in pending.leaf_totals():
-            leaf.accumulate_grad(*hooks.run_leaf_hooks(leaf, grad, fresh))
+            if leaf._hooks:  # a leaf's hooks see its total gradient, once
+                grad, fresh = hooks.run_hooks(leaf._hooks, grad, leaf.backend), False
+            leaf.accumulate_grad(grad, fresh)
     finally:  # an error half-way must not leave gradients waiting for the next backward
         pending.forget(order)
 

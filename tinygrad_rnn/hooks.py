@@ -113,14 +113,6 @@ def run_output_hooks(node: Any, grads: list) -> list:
     return grads
 
 
-def run_leaf_hooks(leaf: Any, grad: Any, fresh: bool) -> tuple[Any, bool]:
-    """A leaf's total gradient after its hooks, and whether that array is fresh (ours to keep)."""
-    hooks = leaf.leaf_hooks(create=False)
-    if not hooks:
-        return grad, fresh
-    return run_hooks(hooks, grad, leaf.backend), False
-
-
 _edge_hooks: ContextVar[tuple] = ContextVar("edge_hooks", default=())  # per thread, like grad mode
 
 

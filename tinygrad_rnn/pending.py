@@ -98,8 +98,8 @@ def total(pending: Any) -> Any:
 
 
 def is_fresh(pending: Any) -> bool:
-    """Whether ``total(pending)`` is a new array, one that nothing else holds."""
-    return type(pending) is GradSum and (pending.owned or pending.products is not None) or type(pending) is ProductSum
+    """Whether ``total(pending)`` is a new array, one that nothing else holds (a sum or a product made here)."""
+    return type(pending) is GradSum or type(pending) is ProductSum
 
 
 class PendingGrads:
@@ -136,11 +136,18 @@ class PendingGrads:
         if waiting is None:
             return None
         node.out_grads = None
-        return [total(g) for g in waiting]
+        for k, g in enumerate(waiting):
+            if type(g) is GradSum or type(g) is ProductSum:
+                waiting[k] = total(g)
+        return waiting
 
     def leaf_totals(self) -> list[tuple[Any, Any, bool]]:
         """(leaf, total gradient, whether that array is fresh) for every leaf reached."""
-        return [(leaf, total(waiting), is_fresh(waiting)) for leaf, waiting in self.leaves.values()]
+        totals = []
+        for leaf, waiting in self.leaves.values():
+            fresh = is_fresh(waiting)
+            totals.append((leaf, total(waiting) if fresh else waiting, fresh))
+        return totals
 
     def forget(self, nodes: list) -> None:
         """Drops whatever still waits (after an error half-way, nothing is left for the next pass)."""

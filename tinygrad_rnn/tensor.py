@@ -10,6 +10,7 @@ tensor([[2., 4.]])
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from . import autograd, dtypes, hooks
@@ -94,17 +95,16 @@ class Tensor:
         return cls._make(array, backend, False, None, 0)
 
     # --- the array, and the gradient ------------------------------------------
-    @property
-    def data(self) -> Any:
-        """The backend array. Assigning one counts as an in-place change (see :class:`Version`)."""
-        return self._data
-
-    @data.setter
-    def data(self, array: Any) -> None:
+    def _set_data(self, array: Any) -> None:
         if not (hasattr(array, "shape") and hasattr(array, "dtype")):
             raise TypeError(f"data: expected a backend array, got {type(array).__name__}")
         self._data = array
         self._version.value += 1
+
+    # a getter written in C (attrgetter): reading .data costs what reading a plain attribute does
+    data = property(
+        operator.attrgetter("_data"), _set_data, doc="The backend array; assigning one is an in-place change."
+    )
 
     @property
     def grad(self) -> Tensor | None:
@@ -131,7 +131,7 @@ class Tensor:
             grad, fresh = backend.xp.astype(grad, self._data.dtype), True  # a leaf's gradient has its dtype
         if self._grad is None:
             # a copy unless made for this tensor alone: the same array may reach several leaves (Add passes it on)
-            self._grad = Tensor.wrap(grad if fresh else backend.copy(grad), backend)
+            self._grad = Tensor._make(grad if fresh else backend.copy(grad), backend, False, None, 0)
         else:
             self._grad._data += grad
             self._grad._version.value += 1
@@ -358,7 +358,9 @@ class Tensor:
         it. A leaf that requires grad refuses, since its gradient would be lost.
         An intermediate tensor takes the result out of place (its old array may
         be saved by an op or be a view of another tensor's), and its history
-        now ends in the op that made the result.
+        now ends in the op that made the result. (PyTorch writes into the
+        array here; so its aliases see the change, and a backward that needs
+        the old values raises. Here they stay, and backward is right.)
         """
         recorded = self.requires_grad and autograd.is_grad_enabled()
         if recorded and self._node is None:
@@ -379,11 +381,16 @@ class Tensor:
             raise RuntimeError(
                 f"{name}: result type {result.dtype!r} can't be cast to the tensor's dtype {self.dtype!r}"
             )
-        if recorded:
-            self._data, self._node, self._slot = result._data, result._node, result._slot
+        if recorded:  # the result is a new array: nothing saved changes, and it has a version of its own
+            self._data, self._node, self._slot, self._version = (
+                result._data,
+                result._node,
+                result._slot,
+                result._version,
+            )
         else:
             self._data[...] = result._data
-        self._version.value += 1
+            self._version.value += 1
         return self
 
     def tag(self, name: str | None = None, role: str | None = None) -> Tensor:

@@ -1,0 +1,286 @@
+"""PyTorch's autograd semantics at the edges: hooks on the total, versions, in-place ops, grad mode per thread.
+
+Each case is checked against torch where torch is installed; the expected values are written out
+too, so the tests keep their teeth without it.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+import tinygrad_rnn as tg
+
+
+def _torch():
+    return pytest.importorskip("torch")
+
+
+# --- 1. a leaf's hooks run once, on its total gradient -------------------------------------------------
+def test_a_hook_on_a_leaf_sees_the_total_gradient_once() -> None:
+    x = tg.Tensor([1.0, -1.0], requires_grad=True)
+    calls = []
+    x.register_hook(lambda g: calls.append(g.tolist()) or g.clamp(-1, 1))
+    (x * 2 + x * 3).sum().backward()
+    assert calls == [[5.0, 5.0]]  # once, with the sum of both uses
+    assert x.grad.tolist() == [1.0, 1.0]
+
+
+def test_a_hook_on_a_leaf_matches_torch() -> None:
+    torch = _torch()
+    values = [0.3, -2.0, 1.5]
+    ours = tg.Tensor(values, dtype=tg.float64, requires_grad=True)
+    theirs = torch.tensor(values, dtype=torch.float64, requires_grad=True)
+    for x, lib in ((ours, tg), (theirs, torch)):
+        x.register_hook(lambda g: g.clamp(-1, 1))
+        x.register_hook(lambda g: g * 3)
+        (lib.tanh(x) * x + x * 4).sum().backward()
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-12)
+
+
+def test_a_clamp_hook_on_a_grus_shared_bias_matches_torch() -> None:
+    """``bias_hh_l0`` is used at every step: the hook must see the sum over steps, not each step."""
+    torch = _torch()
+    tg.manual_seed(0)
+    ours = tg.nn.GRU(3, 4).to(tg.float64)
+    theirs = torch.nn.GRU(3, 4).double()
+    theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
+    x = np.random.default_rng(1).standard_normal((6, 2, 3))
+    for layer, lib, tensor in ((ours, tg, tg.Tensor), (theirs, torch, torch.tensor)):
+        layer.bias_hh_l0.register_hook(lambda g: g.clamp(-0.1, 0.1))
+        out, _ = layer(tensor(x))
+        (out * out).sum().backward()
+    np.testing.assert_allclose(ours.bias_hh_l0.grad.numpy(), theirs.bias_hh_l0.grad.numpy(), rtol=1e-10, atol=1e-12)
+    assert np.abs(ours.bias_hh_l0.grad.numpy()).max() <= 0.1
+
+
+# --- 5. hook results and .grad assignments are checked ------------------------------------------------
+def test_a_hook_that_returns_a_wrong_shape_or_a_non_tensor_is_named() -> None:
+    def wrong_shape(g):
+        return g.sum()
+
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    x.register_hook(wrong_shape)
+    with pytest.raises(ValueError, match=r"hook .*wrong_shape.*shape \(\).*expected \(2,\)"):
+        (x * 2).sum().backward()
+    assert x.grad is None  # nothing half-applied
+
+    def not_a_tensor(g):
+        return [1.0, 1.0]
+
+    y = tg.Tensor([1.0, 2.0], requires_grad=True)
+    h = y * 3
+    h.register_hook(not_a_tensor)
+    with pytest.raises(TypeError, match=r"hook .*not_a_tensor.*Tensor or None, got list"):
+        h.sum().backward()
+
+
+def test_assigning_a_wrong_grad_raises_instead_of_broadcasting_later() -> None:
+    w = tg.Tensor([[1.0, 2.0]], requires_grad=True)
+    with pytest.raises(ValueError, match=r"grad: .*shape \(2,\), expected \(1, 2\)"):
+        w.grad = tg.Tensor([1.0, 1.0])
+    with pytest.raises(TypeError, match="grad: expected a Tensor or None, got ndarray"):
+        w.grad = np.ones((1, 2), dtype=np.float32)
+    with pytest.raises(TypeError, match="dtype"):
+        w.grad = tg.Tensor([[1.0, 1.0]], dtype=tg.float64)
+    w.grad = tg.Tensor([[0.5, 0.5]])
+    assert w.grad.tolist() == [[0.5, 0.5]]
+
+
+# --- 2. what backward reads was not changed since forward -----------------------------------------------
+def test_an_optimizer_step_between_two_backward_passes_is_caught() -> None:
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    tg.optim.SGD([w], lr=0.1).step()
+    with pytest.raises(
+        RuntimeError, match=r"<Mul '⊙'>.*modified by an in-place operation.*version 1; expected version 0"
+    ):
+        loss.backward()
+    assert w.grad.tolist() == [2.0, 4.0]  # the first pass only: no mix of old and new weights
+
+
+def test_torch_raises_for_the_same_optimizer_step() -> None:
+    torch = _torch()
+    w = torch.tensor([1.0, 2.0], requires_grad=True)
+    loss = (w * w).sum()
+    loss.backward(retain_graph=True)
+    torch.optim.SGD([w], lr=0.1).step()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        loss.backward()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda t: t.zero_(),
+        lambda t: t.fill_(3.0),
+        lambda t: t.add_(1.0),
+        lambda t: t.mul_(2.0),
+        lambda t: setattr(t, "data", t.data * 2),
+    ],
+    ids=["zero_", "fill_", "add_", "mul_", "data="],
+)
+def test_every_in_place_change_raises_the_version(change) -> None:
+    c = tg.Tensor([1.0, 2.0])  # a constant that an op saves
+    w = tg.Tensor([3.0, 4.0], requires_grad=True)
+    loss = (w * c).sum()
+    change(c)
+    with pytest.raises(RuntimeError, match="in-place"):
+        loss.backward()
+
+
+def test_changing_a_saved_output_under_no_grad_is_caught_as_in_torch() -> None:
+    x = tg.Tensor([0.5, -0.5], requires_grad=True)
+    y = x.sigmoid()  # sigmoid keeps its output for backward
+    with tg.no_grad():
+        y.mul_(2.0)
+    with pytest.raises(RuntimeError, match="<Sigmoid 'σ'>.*version 1; expected version 0"):
+        y.sum().backward()
+    torch = pytest.importorskip("torch")
+    tx = torch.tensor([0.5, -0.5], requires_grad=True)
+    ty = tx.sigmoid()
+    with torch.no_grad():
+        ty.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        ty.sum().backward()
+
+
+# --- 3. in-place operations follow torch ------------------------------------------------------------------
+def test_in_place_on_a_leaf_that_requires_grad_raises_outside_no_grad() -> None:
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    for change in (lambda t: t.__iadd__(1), lambda t: t.zero_(), lambda t: t.fill_(1.0)):
+        with pytest.raises(RuntimeError, match="leaf tensor that requires grad"):
+            change(x)
+    assert x.tolist() == [1.0, 2.0] and x.is_leaf
+    with tg.no_grad():
+        x += 1  # as optimizers do
+    assert x.tolist() == [2.0, 3.0] and x.is_leaf and x.requires_grad
+
+
+def test_zero_and_fill_change_the_array_so_aliases_see_it() -> None:
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    alias = w.detach()
+    with tg.no_grad():
+        w.fill_(7.0)
+    assert alias.tolist() == [7.0, 7.0]
+    layer = tg.nn.Linear(2, 2)
+    saved = layer.state_dict()["weight"]
+    with tg.no_grad():
+        layer.weight.zero_()
+    assert saved.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+    plain = tg.Tensor([1.0, 2.0])
+    view = plain.detach()
+    plain.zero_()  # needs no gradient: allowed anywhere
+    assert view.tolist() == [0.0, 0.0]
+
+
+def test_in_place_on_an_intermediate_is_recorded_as_in_torch() -> None:
+    torch = _torch()
+    results = []
+    for lib in (tg, torch):
+        x = lib.tensor([1.0, 2.0], requires_grad=True)
+        y = x * 2
+        y += x * x  # y = 2x + x², recorded
+        y *= 3
+        y.sum().backward()
+        results.append((y.detach().numpy().tolist(), x.grad.numpy().tolist(), y.is_leaf))
+    assert results[0] == results[1] == ([9.0, 24.0], [12.0, 18.0], False)
+
+
+def test_in_place_keeps_the_dtype_and_the_shape() -> None:
+    i = tg.Tensor([1, 2])
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        i += 0.5
+    f = tg.Tensor([1.0, 2.0])
+    with pytest.raises(RuntimeError, match="doesn't match"):
+        f += tg.ones(3, 2)
+    f += tg.Tensor([1.0, 1.0], dtype=tg.float64)  # a float of another width is cast, as in torch
+    assert f.dtype == tg.float32 and f.tolist() == [2.0, 3.0]
+
+
+# --- 4. grad mode belongs to the thread -----------------------------------------------------------------------
+def test_no_grad_in_one_thread_leaves_another_thread_recording() -> None:
+    inside, go_on = threading.Event(), threading.Event()
+    seen = {}
+
+    def sit_in_no_grad() -> None:
+        with tg.no_grad():
+            inside.set()
+            go_on.wait(5)
+            seen["other"] = (tg.Tensor([1.0], requires_grad=True) * 2).requires_grad
+
+    thread = threading.Thread(target=sit_in_no_grad)
+    thread.start()
+    inside.wait(5)
+    seen["main"] = (tg.Tensor([1.0], requires_grad=True) * 2).requires_grad
+    go_on.set()
+    thread.join(5)
+    assert seen == {"main": True, "other": False}
+    assert tg.is_grad_enabled()
+
+
+def test_interleaved_modes_across_threads_never_leave_grad_mode_off() -> None:
+    barrier = threading.Barrier(2)
+
+    def worker(mode: type) -> None:
+        for _ in range(50):
+            with mode():
+                barrier.wait(5)
+                with tg.enable_grad():
+                    barrier.wait(5)
+
+    threads = [threading.Thread(target=worker, args=(m,)) for m in (tg.no_grad, tg.enable_grad)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert tg.is_grad_enabled()
+    assert (tg.Tensor([1.0], requires_grad=True) * 2).requires_grad
+
+
+def test_no_grad_on_a_generator_function_applies_inside_the_generator() -> None:
+    @tg.no_grad()
+    def steps(x):
+        for _ in range(3):
+            received = yield (x * 2).requires_grad, tg.is_grad_enabled()
+            assert received is None or received == "ping"
+
+    x = tg.Tensor([1.0], requires_grad=True)
+    gen = steps(x)
+    first = next(gen)
+    assert tg.is_grad_enabled()  # the caller keeps its mode between steps
+    assert (x * 2).requires_grad
+    second = gen.send("ping")
+    assert first == second == (False, False)
+    assert list(gen) == [(False, False)]
+    torch = pytest.importorskip("torch")
+
+    @torch.no_grad()
+    def torch_steps(t):
+        yield (t * 2).requires_grad
+
+    assert list(torch_steps(torch.ones(1, requires_grad=True))) == [False]
+
+
+def test_no_grad_decorator_and_generator_keep_names_and_return_values() -> None:
+    @tg.no_grad()
+    def plain(x):
+        """Doubles."""
+        return x * 2
+
+    @tg.enable_grad()
+    def gen():
+        yield tg.is_grad_enabled()
+        return "done"
+
+    assert plain.__name__ == "plain" and plain.__doc__ == "Doubles."
+    assert not plain(tg.Tensor([1.0], requires_grad=True)).requires_grad
+    with tg.no_grad():
+        g = gen()
+        assert next(g) is True
+        with pytest.raises(StopIteration) as stop:
+            next(g)
+    assert stop.value.value == "done"
