@@ -48,7 +48,7 @@ def test_a_clamp_hook_on_a_grus_shared_bias_matches_torch() -> None:
     theirs = torch.nn.GRU(3, 4).double()
     theirs.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in ours.state_dict().items()})
     x = np.random.default_rng(1).standard_normal((6, 2, 3))
-    for layer, lib, tensor in ((ours, tg, tg.Tensor), (theirs, torch, torch.tensor)):
+    for layer, tensor in ((ours, tg.Tensor), (theirs, torch.tensor)):
         layer.bias_hh_l0.register_hook(lambda g: g.clamp(-0.1, 0.1))
         out, _ = layer(tensor(x))
         (out * out).sum().backward()
