@@ -53,34 +53,30 @@ MAX_EDGES = {"op": 3_000, "cell": 6_000}
 SMALLEST_NORMAL = {"float32": 2.0**-126, "float64": 2.0**-1022}
 
 
-def _positive(name: str, limit: int | None = None) -> Any:
+def _whole(name: str, minimum: int, limit: int | None = None) -> Any:
+    """An argparse type: a whole number from ``minimum`` to ``limit``, or a message naming the option."""
+
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
-        if value < 1:
-            raise argparse.ArgumentTypeError(f"{name} must be at least 1, got {value}")
+        if value < minimum:
+            wanted = "must not be negative" if minimum == 0 else f"must be at least {minimum}"
+            raise argparse.ArgumentTypeError(f"{name} {wanted}, got {value}")
         if limit is not None and value > limit:
             raise argparse.ArgumentTypeError(f"{name} must be at most {limit}, got {value}")
         return value
 
     return parse
+
+
+def _positive(name: str, limit: int | None = None) -> Any:
+    return _whole(name, 1, limit)
 
 
 def _count(name: str, limit: int | None = None) -> Any:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{name} must be a whole number, got {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"{name} must not be negative, got {value}")
-        if limit is not None and value > limit:
-            raise argparse.ArgumentTypeError(f"{name} must be at most {limit}, got {value}")
-        return value
-
-    return parse
+    return _whole(name, 0, limit)
 
 
 def _finite(name: str) -> Any:
