@@ -18,7 +18,7 @@ import textwrap
 from _common import demo_parser, setup
 
 from tinygrad_rnn import viz
-from tinygrad_rnn.viz.experiment import CELLS
+from tinygrad_rnn.study import CELLS
 
 NARRATION = {
     "graph": """

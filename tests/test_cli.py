@@ -252,7 +252,7 @@ def _fake_study(steps: int, norms: dict[str, list[float]]):
     """A FlowStudy with chosen norms: underflowed (0 and subnormal), NaN, and ordinary values."""
     import numpy as np
 
-    from tinygrad_rnn.viz.flow import Flow, FlowStudy
+    from tinygrad_rnn.study import Flow, FlowStudy
 
     def flow(label, h, c=None):
         return Flow(label, np.array(h), None if c is None else np.array(c))
@@ -272,15 +272,16 @@ def test_flow_reports_underflow_and_writes_valid_json(
     capsys: pytest.CaptureFixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Over thousands of steps float32 norms reach 0 or its subnormal floor (5.6e-45): not a measurement."""
-    import tinygrad_rnn.viz.flow as flow_module
+    import tinygrad_rnn.study.flow as study_module
+    import tinygrad_rnn.viz.flow_plot as plot_module
 
     norms = {
         "rnn": [0.0, 5.605193857299268e-45, 1e-30, 0.5],  # underflowed at t = 1, 2
         "gru": [1e-3, 1e-2, 1e-1, 1.0],  # an ordinary measurement: log10 ratio -3
         "lstm": [float("nan"), 0.2, 0.3, 1.0],  # not finite
     }
-    monkeypatch.setattr(flow_module, "flow_study", lambda steps, **kw: _fake_study(steps, norms))
-    monkeypatch.setattr(flow_module, "plot", lambda study, path: Path(path).write_bytes(b"plot"))
+    monkeypatch.setattr(study_module, "flow_study", lambda steps, **kw: _fake_study(steps, norms))
+    monkeypatch.setattr(plot_module, "plot", lambda study, path: Path(path).write_bytes(b"plot"))
     out, js = tmp_path / "f.png", tmp_path / "f.json"
     assert main(["flow", "--steps", "4", "-o", str(out), "--json", str(js)]) == 0
     text = capsys.readouterr().out

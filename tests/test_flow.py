@@ -1,4 +1,4 @@
-"""viz.gradient_flow and viz.flow_study: the norms equal autograd's, the comparison, the plot, training."""
+"""study.gradient_flow and study.flow_study: the norms equal autograd's, the comparison, training; viz.plot."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 
 import tinygrad_rnn as tg
-from tinygrad_rnn import viz
-from tinygrad_rnn.viz.experiment import projection
-from tinygrad_rnn.viz.flow import FlowStudy, flow_study, gradient_flow, plot
+from tinygrad_rnn import study, viz
+from tinygrad_rnn.study import FlowStudy, flow_study, gradient_flow
+from tinygrad_rnn.study.experiment import projection
+from tinygrad_rnn.viz import plot
 
 
 @pytest.fixture
@@ -109,7 +110,7 @@ def test_flow_is_seeded() -> None:
     a = flow_study(6, hidden_size=4, forget_biases=(), batch=2, seed=5)
     b = flow_study(6, hidden_size=4, forget_biases=(), batch=2, seed=5)
     np.testing.assert_array_equal(a.before["lstm"].c, b.before["lstm"].c)
-    assert viz.gradient_flow is gradient_flow
+    assert viz.gradient_flow is study.gradient_flow is gradient_flow  # where the docs and notebooks find it
 
 
 def test_on_every_backend(device: str) -> None:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from tinygrad_rnn import viz
-from tinygrad_rnn.viz import diagram, render
+graphviz = pytest.importorskip("graphviz")  # before the imports below, which need it
 
-graphviz = pytest.importorskip("graphviz")
+from tinygrad_rnn import viz  # noqa: E402
+from tinygrad_rnn.viz import layout, render  # noqa: E402
+
 needs_dot = pytest.mark.skipif(
     shutil.which("dot") is None, reason="Graphviz's dot program is not installed (apt-get install graphviz)"
 )
@@ -40,14 +41,18 @@ def test_render_png_and_compare(tmp_path: Path) -> None:
 def test_carry_path_is_drawn_on_top(cell: str) -> None:
     """After the layout, the carry path's nodes sit above the other ops of the steps (y grows upwards)."""
     source = viz.draw(viz.unroll(cell, steps=4, hidden_size=2), "op").source
-    laid = graphviz.pipe("dot", "dot", source.encode()).decode()
-    fixed = diagram.carry_on_top(laid)
-    ys: dict[str, list[float]] = {"carry": [], "step": []}
-    for _, attrs in diagram._nodes(fixed):
-        kind = diagram._node_class(attrs)
-        if kind in ys:
-            ys[kind].append(diagram._node_y(attrs))
-    assert sum(ys["carry"]) / len(ys["carry"]) > sum(ys["step"]) / len(ys["step"])
+    plain = layout.node_heights(graphviz.pipe("dot", "dot", source.encode()).decode())
+    fixed = layout.put_carry_on_top(source)
+
+    def carry_minus_rest(heights: list) -> float:  # mean height of the carry path above the other ops
+        ys: dict[str, list[float]] = {"carry": [], "step": []}
+        for _, kind, y in heights:
+            if kind in ys:
+                ys[kind].append(y)
+        return sum(ys["carry"]) / len(ys["carry"]) - sum(ys["step"]) / len(ys["step"])
+
+    assert carry_minus_rest(plain) < 0  # dot alone draws it at the bottom: the step below is needed
+    assert carry_minus_rest(layout.node_heights(fixed)) > 0
     assert "labelloc" in fixed
 
 
@@ -86,9 +91,9 @@ def test_mirroring_a_laid_out_graph() -> None:
         '\tb [class=step, pos="20,80"];\n'
         '\ta -> b [lp="20,50", pos="e,20,70 20,30 20,50"];\n}\n'
     )
-    out = diagram.carry_on_top(laid)  # the carry node was below: the drawing (y 10..80) is mirrored
+    out = layout.carry_on_top(laid)  # the carry node was below: the drawing (y 10..80) is mirrored
     assert re.search(r'a \[class=carry, pos="20,70"\]', out) and 'b [class=step, pos="20,10"]' in out
     assert 'bb="10,60,40,80"' in out and 'lp="25,75"' in out
     assert 'pos="e,20,20 20,60 20,40"' in out and 'lp="20,40"' in out
     assert 'graph [bb="0,0,100,100"]' in out  # the root graph (and its legend) stay
-    assert diagram.carry_on_top(out) == out  # already on top: left alone
+    assert layout.carry_on_top(out) == out  # already on top: left alone

@@ -217,7 +217,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _graph(args: argparse.Namespace) -> Any:
     from . import viz
-    from .viz.experiment import unroll
+    from .study import unroll
 
     trace = unroll(args.cell, args.steps, hidden_size=args.hidden_size, forget_bias=args.forget_bias, seed=args.seed)
     if not args.grad:
@@ -227,7 +227,7 @@ def _graph(args: argparse.Namespace) -> Any:
 
 def _compare(args: argparse.Namespace) -> Any:
     from . import viz
-    from .viz.experiment import unroll
+    from .study import unroll
 
     traces = [
         unroll(cell, args.steps, hidden_size=args.hidden_size, forget_bias=args.forget_bias, seed=args.seed)
@@ -237,7 +237,8 @@ def _compare(args: argparse.Namespace) -> Any:
 
 
 def _flow(args: argparse.Namespace) -> None:
-    from .viz.flow import DEFAULT_BIASES, flow_study, plot
+    from .study.flow import DEFAULT_BIASES, flow_study
+    from .viz.flow_plot import plot
 
     def report(text: str) -> None:
         print(text, file=sys.stderr, flush=True)

@@ -1,5 +1,8 @@
 """Pictures of the gradient flow: Graphviz drawings of the unrolled graph, and gradient norms over time.
 
+``viz`` draws; ``tinygrad_rnn.study`` measures (its names are re-exported
+here, where the docs and notebooks use them).
+
 - :func:`record_gradients` records, during ``backward``, the norm of the
   gradient sent along every edge; :func:`draw` and :func:`compare` turn the
   graph (and those norms) into a ``graphviz.Digraph``; :func:`save` writes it.
@@ -16,10 +19,8 @@
 3
 """
 
-from .experiment import unroll
-from .flow import Flow, FlowStudy, flow_study, gradient_flow, plot
-from .picture import Trace
-from .record import GradientRecord, record_gradients
+from ..study import Flow, FlowStudy, GradientRecord, Trace, flow_study, gradient_flow, record_gradients, unroll
+from .flow_plot import plot
 from .render import GraphvizNotFoundError, save
 from .style import LogScale
 

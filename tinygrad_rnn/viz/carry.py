@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from ..autograd import Function
-from .walk import Graph, Place, record_of
+from ..ops.arithmetic import Add, Mul, Sub
+from ..study.graph import Graph, Place, record_of
 
-ELEMENTWISE = {"⊙", "+", "−"}  # ops that pass a gradient on scaled by a gate, or unchanged
+CARRY_OPS = (Mul, Add, Sub)  # ops that pass a gradient on scaled by a gate, or unchanged
 
 
 def step_state(nodes: list[Function]) -> Function | None:
@@ -27,18 +28,13 @@ def step_state(nodes: list[Function]) -> Function | None:
     return None
 
 
-def previous_place(place: Place) -> Place:
-    """The step before ``place`` in the order the layer ran (t+1 for the reverse direction)."""
-    _, layer, direction, t = place
-    return ("step", layer, direction, t + 1 if direction == "reverse" else t - 1)
-
-
 def _signature(node: Function, members: set[int]) -> tuple:
+    """What an op is, by its class, its tag and those of its inputs inside the step."""
     inside = []
     for edge in node.inputs:
         if type(edge) is tuple and id(edge[0]) in members:
-            inside.append(record_of(edge[0]).name or edge[0].label)
-    return (node.label, record_of(node).name, tuple(inside))
+            inside.append((type(edge[0]), record_of(edge[0]).name))
+    return (type(node), record_of(node).name, tuple(inside))
 
 
 def carry_nodes(graph: Graph, steps: Mapping[Place, list[Function]]) -> set[int]:
@@ -50,7 +46,7 @@ def carry_nodes(graph: Graph, steps: Mapping[Place, list[Function]]) -> set[int]
         state = step_state(nodes)
         if state is None:
             continue
-        before = steps.get(previous_place(place))
+        before = steps.get(place.previous())
         prev_state = step_state(before) if before else None
         if prev_state is None or record_of(prev_state).role != record_of(state).role:
             unresolved.append((nodes, state))
@@ -79,7 +75,7 @@ def _paths(graph: Graph, start: Function, goal: Function, members: set[int]) -> 
             on_path[key] = False
             if node is goal:
                 on_path[key] = True
-            elif node.label in ELEMENTWISE:
+            elif isinstance(node, CARRY_OPS):
                 on_path[key] = any(id(e.head) in members and reaches(e.head) for e in graph.users(node))
         return on_path[key]
 

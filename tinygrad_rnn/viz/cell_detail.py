@@ -17,11 +17,11 @@ from collections import defaultdict
 from typing import Any
 
 from ..autograd import Function
+from ..study.gradients import source_key
+from ..study.graph import OUTSIDE, Edge, Place, record_of
 from .labels import subscripted
-from .picture import CELL_NAMES, Picture, pretty_symbol, step_number
-from .record import source_key
+from .picture import CELL_NAMES, Picture, is_step, pretty_symbol, step_number
 from .style import ROLE_COLOURS, format_norm
-from .walk import Edge, Place, record_of
 
 Drawn = tuple[str, str, dict]
 
@@ -33,7 +33,7 @@ class Grid:
         self.cell: dict[Place, tuple[int, int]] = {}
         row0 = 0
         for lane in p.lanes:
-            steps = sorted((w for w in p.steps if w[1:3] == lane), key=lambda w: w[3])
+            steps = sorted((w for w in p.steps if w.lane == lane), key=lambda w: w.t)
             width = wrap or max(len(steps), 1)
             for k, where in enumerate(steps):
                 self.cell[where] = (row0 + k // width, k % width)
@@ -63,12 +63,12 @@ def draw_cells(p: Picture, g: Any, wrap: int | None = None) -> None:
     for node in p.outside:
         p.op_node(g, node)
     for leaf in p.graph.leaves:
-        steps = {p.where[id(e.head)] for e in p.graph.edges if e.source is leaf} - set(p.loops) - {("outside",)}
+        steps = {p.where[id(e.head)] for e in p.graph.edges if e.source is leaf} - set(p.loops) - {OUTSIDE}
         p.leaf_node(g, leaf, "used in every step" if len(steps) > 1 else "")
     for tail, head, attrs in edges:
         g.edge(tail, head, **attrs)
     for where in p.loops:  # the work before the loop goes left of the first step
-        first = [w for w, (row, col) in grid.cell.items() if w[1:3] == where[1:3] and col == 0]
+        first = [w for w, (row, col) in grid.cell.items() if w.lane == where.lane and col == 0]
         if first:
             g.edge(p.unit_id(where), p.unit_id(min(first, key=grid.row)), style="invis")
     if len(set(grid.cell.values())) > len({c for _, c in grid.cell.values()}):
@@ -112,9 +112,9 @@ def _edges(p: Picture, g: Any, grid: Grid, inputs: dict[Place, list], members: l
     if route == "stub-out":
         stub = p.stub(g, "→ " + html.escape(pretty_symbol(e.head)), "goes on to an op drawn once elsewhere")
         return [(tail + ":n", stub, attrs)]
-    if src_unit[0] == "step" and head_unit[0] == "step":
+    if is_step(src_unit) and is_step(head_unit):
         return _step_to_step(p, g, grid, e, src_unit, head_unit, kind, attrs)
-    if src_unit[0] == "step":
+    if is_step(src_unit):
         port = {"cell state": "top", "hidden state": "bot"}.get(record_of(e.source[0]).role or "", "mid")
         tail = f"{tail}:{port}:e"
     return [(tail, head, attrs)]
@@ -126,7 +126,7 @@ def _step_to_step(
     port = "top" if kind == "carry" else "bot"
     attrs["weight"] = "8" if kind == "carry" else "4"
     a, b = p.unit_id(src), p.unit_id(head)
-    backwards = src[2] == "reverse"  # the reverse direction runs right to left: draw its edges backwards
+    backwards = src.direction == "reverse"  # the reverse direction runs right to left: draw its edges backwards
     if grid.row(src) == grid.row(head):
         if backwards:
             return [(f"{b}:{port}:e", f"{a}:{port}:w", {**attrs, "dir": "back"})]
@@ -149,7 +149,7 @@ def _cell_name(nodes: list[Function]) -> str:
 
 def _cell_box(p: Picture, g: Any, where: Place, nodes: list[Function], inputs: list) -> None:
     """One box per step: the carry state on top, the cell and its step, the hidden state, its inputs."""
-    step = where[3] + 1
+    step = where.t + 1
     state = next((n for n in nodes if record_of(n).role == "cell state"), None)
     hidden = next((n for n in nodes if record_of(n).role == "hidden state"), None)
     rows = []
@@ -159,7 +159,7 @@ def _cell_box(p: Picture, g: Any, where: Place, nodes: list[Function], inputs: l
         rows.append(f'<TR><TD PORT="top" BGCOLOR="{ROLE_COLOURS["cell state"]}" COLSPAN="2">{name}</TD></TR>')
     lane = ""
     if len(p.lanes) > 1:  # which layer, and which way it runs
-        lane = f'<BR/><FONT POINT-SIZE="9">layer {where[1]} {"←" if where[2] == "reverse" else "→"}</FONT>'
+        lane = f'<BR/><FONT POINT-SIZE="9">layer {where.layer} {"←" if where.direction == "reverse" else "→"}</FONT>'
     name = f'<B>{_cell_name(nodes)}</B> <FONT POINT-SIZE="10">t={step}</FONT>{lane}'
     rows.append(f'<TR><TD PORT="mid" COLSPAN="2">{name}</TD></TR>')
     if hidden is not None:

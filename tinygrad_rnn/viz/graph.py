@@ -20,10 +20,11 @@ from typing import Any
 
 import graphviz
 
-from .diagram import Diagram
+from ..study.experiment import Trace
+from ..study.gradients import GradientRecord
+from .layout import Diagram
 from .legend import legend_label
-from .picture import Picture, Trace
-from .record import GradientRecord
+from .picture import Picture
 from .style import LogScale
 
 DETAILS = ("op", "cell")
@@ -88,7 +89,8 @@ def draw(
     - ``wrap``: at cell detail, start a new row every ``wrap`` steps (default:
       rows of 20 once there are more than 30 steps).
 
-    It shows inline in Jupyter; ``viz.save(picture, "lstm.svg")`` (or ``.render()``) writes a file.
+    It shows inline in Jupyter and ``viz.save(picture, "lstm.svg")`` writes a file, both with the carry path
+    on top (``layout.render``); graphviz's own ``.render()`` and ``.pipe()`` draw dot's layout unchanged.
     """
     _check_detail(detail)
     trace = _as_trace(output, grads, params, title)
@@ -105,7 +107,7 @@ def _wrap(picture: Picture, wrap: int | None) -> int | None:
         if wrap < 1:
             raise ValueError(f"draw: wrap must be a positive number of steps per row, got {wrap}")
         return wrap
-    longest = max((sum(1 for w in picture.steps if w[1:3] == lane) for lane in picture.lanes), default=0)
+    longest = max((sum(1 for w in picture.steps if w.lane == lane) for lane in picture.lanes), default=0)
     return 20 if picture.detail == "cell" and longest > 30 else None
 
 

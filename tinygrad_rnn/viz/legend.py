@@ -6,9 +6,9 @@ import html
 from collections.abc import Sequence
 from typing import Any
 
+from ..study.graph import record_of
 from .labels import subscripted
 from .style import ROLE_COLOURS, LogScale
-from .walk import record_of
 
 _ROLE_SYMBOLS = {
     "forget gate": "f_t",

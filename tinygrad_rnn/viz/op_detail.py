@@ -16,9 +16,8 @@ from typing import Any
 
 import graphviz
 
-from .carry import previous_place
+from ..study.graph import Edge, Place
 from .picture import Picture, pretty_symbol, step_number
-from .walk import Edge, Place
 
 
 def draw_ops(p: Picture, g: Any) -> None:
@@ -58,7 +57,12 @@ def _edge(p: Picture, clusters: Clusters, e: Edge) -> tuple[str, str, dict]:
     elif route == "stub-out":
         text = "→ " + html.escape(pretty_symbol(e.head))
         head = p.stub(clusters(src_site), text, "goes on to an op drawn once elsewhere")
-    if src_site[0] == "step" and head_site[0] == "step" and src_site != head_site and src_site[2] == "reverse":
+    if (
+        src_site.kind == "step"
+        and head_site.kind == "step"
+        and src_site != head_site
+        and src_site.direction == "reverse"
+    ):
         return head, tail, {**attrs, "dir": "back"}  # keeps the reverse direction's time left to right
     return tail, head, attrs
 
@@ -71,7 +75,7 @@ def _order_steps(p: Picture, g: Any) -> None:
     the step clusters overlap in rank, and dot stacks them in a staircase.
     """
     for where, stubs in p.stubs_at.items():
-        before = p.steps.get(previous_place(where))
+        before = p.steps.get(where.previous())
         for stub, source in stubs:
             if before:
                 tail = p.ids[id(before[-1])]
@@ -79,7 +83,7 @@ def _order_steps(p: Picture, g: Any) -> None:
                 tail = p.ids[id(source[0])]
             else:
                 continue
-            if where[2] == "reverse" and before:
+            if where.direction == "reverse" and before:
                 g.edge(stub, tail, style="invis", dir="back")
             else:
                 g.edge(tail, stub, style="invis")
@@ -103,16 +107,16 @@ class Clusters:
         return sub
 
     def __call__(self, where: Place) -> Any:
-        if where[0] not in ("step", "loop"):
+        if where.kind not in ("step", "loop"):
             return self.g
         if where not in self.made:
-            if where[0] == "step":
-                attrs = {"label": f"t = {where[3] + 1}", "style": "rounded,filled", "fillcolor": "#fafafa"}
+            if where.kind == "step":
+                attrs = {"label": f"t = {where.t + 1}", "style": "rounded,filled", "fillcolor": "#fafafa"}
                 attrs["color"] = "#cccccc"
             else:
                 attrs = {"label": "before the loop (runs once)", "style": "rounded,dashed", "color": "#aaaaaa"}
-            self.made[where] = self._new("_".join(map(str, where)), **attrs)
-            lane = where[1:3]
+            self.made[where] = self._new(where.key, **attrs)
+            lane = where.lane
             if self.several and lane not in self.lanes:
                 layer, direction = lane
                 self.lanes[lane] = self._new(
@@ -122,6 +126,6 @@ class Clusters:
 
     def close(self) -> None:
         for where, sub in self.made.items():
-            (self.lanes[where[1:3]] if self.several else self.g).subgraph(sub)
+            (self.lanes[where.lane] if self.several else self.g).subgraph(sub)
         for sub in self.lanes.values():
             self.g.subgraph(sub)

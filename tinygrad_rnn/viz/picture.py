@@ -11,41 +11,22 @@ from __future__ import annotations
 
 import html
 from collections import defaultdict
-from dataclasses import dataclass
 from typing import Any
 
 from ..autograd import Function
 from ..nn.module import Parameter
 from ..ops.joining import Unbind
 from ..ops.shaping import Permute
+from ..study.experiment import Trace
+from ..study.graph import LEAF, OUTSIDE, Edge, Graph, Place, parameter_names, place, record_of, walk
 from ..tensor import Tensor
-from .carry import carry_nodes, previous_place
+from .carry import carry_nodes
 from .labels import op_label, parameter_symbol, shape_text, subscripted
-from .record import GradientRecord
 from .style import LINE_COLOUR, PARAMETER_COLOUR, ROLE_COLOURS, ZERO_COLOUR, LogScale, format_norm
-from .walk import Edge, Graph, Place, parameter_names, place, record_of, walk
 
 CARRY_COLOUR = "#bf9000"  # outlines of the carry path, the cell state's yellow darkened
 STUB_STYLE = {"shape": "box", "style": "rounded,dashed", "color": "#888888", "fontsize": "10", "margin": "0.04,0.02"}
 CELL_NAMES = (("cell state", "LSTM"), ("update gate", "GRU"), ("hidden state", "RNN"))
-
-
-@dataclass
-class Trace:
-    """What to draw: an output (or several), the gradients its backward recorded, names of parameters.
-
-    ``params`` is a Module (its ``named_parameters`` name the leaves) or a
-    mapping of names to tensors; ``title`` heads the picture.
-    """
-
-    output: Any
-    grads: GradientRecord | None = None
-    params: Any = None
-    title: str | None = None
-
-    @property
-    def roots(self) -> list[Tensor]:
-        return list(self.output) if isinstance(self.output, (list, tuple)) else [self.output]
 
 
 def pretty_symbol(node: Function) -> str:
@@ -55,7 +36,7 @@ def pretty_symbol(node: Function) -> str:
 
 
 def step_number(where: Place) -> int | None:
-    return where[3] + 1 if where[0] == "step" else None  # the docs count t from 1
+    return where.t + 1 if where.kind == "step" else None  # the docs count t from 1
 
 
 class Picture:
@@ -77,7 +58,7 @@ class Picture:
         self.outside: list[Function] = []
         for node in self.graph.nodes:
             w = self.where[id(node)]
-            (self.steps[w] if w[0] == "step" else self.loops[w] if w[0] == "loop" else self.outside).append(node)
+            (self.steps[w] if w.kind == "step" else self.loops[w] if w.kind == "loop" else self.outside).append(node)
         self.belt = carry_nodes(self.graph, self.steps)
         self.ids: dict[int, str] = {}
         for k, node in enumerate(self.graph.nodes):
@@ -90,13 +71,13 @@ class Picture:
         self.stubs_at: dict[Place, list[tuple[str, Any]]] = defaultdict(list)  # step -> (stub, what it names)
         self._touch = self._step_fans()
         self.weights_only = self._parameter_only()
-        self.lanes = sorted({w[1:3] for w in self.steps} | {w[1:3] for w in self.loops}, key=_lane_order)
+        self.lanes = sorted({w.lane for w in self.steps} | {w.lane for w in self.loops}, key=_lane_order)
 
     # --- where things are ---------------------------------------------------------------
     def site(self, source: Any) -> Place:
         if type(source) is tuple:
             return self.where[id(source[0])]
-        return ("leaf",)
+        return LEAF
 
     def _step_fans(self) -> dict[int, set]:
         """For each op or leaf outside the steps: the steps it exchanges data with."""
@@ -104,9 +85,9 @@ class Picture:
         for e in self.graph.edges:
             src, head = self.site(e.source), self.where[id(e.head)]
             owner = id(e.source[0]) if type(e.source) is tuple else id(e.source)
-            if src[0] != "step" and head[0] == "step":
+            if src.kind != "step" and head.kind == "step":
                 touch[owner].add(head)
-            if src[0] == "step" and head[0] != "step":
+            if src.kind == "step" and head.kind != "step":
                 touch[id(e.head)].add(src)
         return touch
 
@@ -130,14 +111,14 @@ class Picture:
     def route(self, e: Edge) -> str:
         """'edge' (drawn), 'stub-in' (a stub in the head's step), 'stub-out' (a stub in the source's step)."""
         src, head = self.site(e.source), self.where[id(e.head)]
-        if src[0] == "step" and head[0] == "step":
-            if src == head or (src[1:3] == head[1:3] and previous_place(head) == src):
+        if src.kind == "step" and head.kind == "step":
+            if src == head or head.previous() == src:
                 return "edge"
             return "stub-in"
-        if head[0] == "step":
+        if head.kind == "step":
             owner = id(e.source[0]) if type(e.source) is tuple else id(e.source)
             return "stub-in" if len(self._touch[owner]) > 1 else "edge"
-        if src[0] == "step":
+        if src.kind == "step":
             return "stub-out" if len(self._touch[id(e.head)]) > 1 else "edge"
         return "edge"
 
@@ -158,8 +139,8 @@ class Picture:
     def leaf_home(self, leaf: Tensor) -> Place:
         """A weight used only by a layer's work before its loop is drawn inside that cluster."""
         places = {self.where[id(e.head)] for e in self.graph.edges if e.source is leaf}
-        only = places.pop() if len(places) == 1 else ("outside",)
-        return only if only[0] == "loop" else ("outside",)
+        only = places.pop() if len(places) == 1 else OUTSIDE
+        return only if only.kind == "loop" else OUTSIDE
 
     def leaf_symbol(self, leaf: Tensor) -> str:
         name = self.graph.leaf_names.get(id(leaf))
@@ -197,13 +178,13 @@ class Picture:
         attrs["style"] = "rounded,filled" if fill else "rounded"
         if fill:
             attrs["fillcolor"] = fill
-        if w[0] == "step":
+        if w.kind == "step":
             attrs["class"] = "step"  # read by Diagram, which turns the picture so the carry path is on top
         if id(node) in self.belt:
-            attrs.update(color=CARRY_COLOUR, penwidth="2.5", group=f"{self.prefix}carry{w[1]}{w[2]}")
+            attrs.update(color=CARRY_COLOUR, penwidth="2.5", group=f"{self.prefix}carry{w.layer}{w.direction}")
             attrs["class"] = "carry"
         elif record_of(node).role == "hidden state":
-            attrs["group"] = f"{self.prefix}hidden{w[1]}{w[2]}"
+            attrs["group"] = f"{self.prefix}hidden{w.layer}{w.direction}"
         if node.n_outputs > 1:
             attrs["ordering"] = "out"
         if record_of(node).role:
@@ -258,18 +239,21 @@ class Picture:
         draw_ops(self, g) if self.detail == "op" else draw_cells(self, g, wrap)
 
     # --- shared by both details -----------------------------------------------------------
-    def unit(self, source: Any) -> Any:
-        """What an endpoint collapses into at cell detail: a step, a loop, or itself."""
+    def unit(self, source: Any) -> Place | str:
+        """What an endpoint collapses into at cell detail: its step or loop (a Place), or its own node id."""
         if type(source) is tuple:
             w = self.where[id(source[0])]
-            return w if w[0] in ("step", "loop") else ("op", id(source[0]))
-        return ("leaf", id(source))
+            return w if w.kind in ("step", "loop") else self.ids[id(source[0])]
+        return self.ids[id(source)]
 
-    def unit_id(self, unit: Any) -> str:
-        if unit[0] in ("op", "leaf"):
-            return self.ids[unit[1]]
-        return f"{self.prefix}u_{'_'.join(map(str, unit))}"
+    def unit_id(self, unit: Place | str) -> str:
+        return unit if isinstance(unit, str) else f"{self.prefix}u_{unit.key}"
+
+
+def is_step(unit: Place | str) -> bool:
+    return isinstance(unit, Place) and unit.kind == "step"
 
 
 def _lane_order(lane: tuple) -> tuple:
-    return (lane[0], lane[1] != "forward")
+    layer, direction = lane
+    return (layer, direction != "forward")

@@ -54,8 +54,15 @@ def save(graph: Any, path: str | Path) -> Path:
         return path
     import graphviz
 
+    from .layout import Diagram, render
+
     try:
-        data = graph.pipe(format=fmt) if has_dot() else None
+        if not has_dot():
+            data = None
+        elif isinstance(graph, Diagram):  # our pictures: the carry path goes on top (see layout.py)
+            data = render(graph.source, fmt, graph.encoding)
+        else:
+            data = graph.pipe(format=fmt)
     except graphviz.ExecutableNotFound:
         data = None
     if data is None:

@@ -6,10 +6,10 @@ each one, and the norm of the total gradient each tensor received, so a
 picture drawn after ``backward`` can label edges with what actually flowed.
 
 >>> import tinygrad_rnn as tg
->>> from tinygrad_rnn import viz
+>>> from tinygrad_rnn import study
 >>> x = tg.Tensor([3.0, 4.0], requires_grad=True)
 >>> y = (x * 2.0).sum()
->>> with viz.record_gradients() as grads:
+>>> with study.record_gradients() as grads:
 ...     y.backward()
 >>> grads.total(x)   # ‖∂y/∂x‖ = ‖(2, 2)‖
 2.828...
@@ -22,7 +22,7 @@ from typing import Any
 from ..autograd import Function
 from ..hooks import add_edge_hook
 from ..tensor import Tensor
-from .walk import record_of
+from .graph import record_of
 
 Source = Any  # a leaf Tensor, or (node, slot) for an output of an op
 
@@ -146,10 +146,10 @@ def record_gradients() -> GradientRecord:
     """A context manager that records the gradient norms of every ``backward`` run inside it.
 
     >>> import tinygrad_rnn as tg
-    >>> from tinygrad_rnn import viz
+    >>> from tinygrad_rnn import study
     >>> w = tg.Tensor([1.0, -2.0], requires_grad=True)
     >>> loss = (w * w).sum()
-    >>> with viz.record_gradients() as grads:
+    >>> with study.record_gradients() as grads:
     ...     loss.backward()
     >>> round(grads.edge(loss.grad_fn, 0), 3)   # the Σ node sent ones of norm √2 to w ⊙ w
     1.414

@@ -1,10 +1,11 @@
 """The recorded graph as plain data: ops, leaves, edges, and where each op sits in time.
 
-The visualiser reads only what the engine recorded (labels, tags, scopes);
-it never guesses structure from shapes.
+Everything here reads what the engine recorded: each node's class, its
+``record`` (place, name, role, shapes; see ``autograd.Record``) and its
+edges. Nothing is guessed from shapes or drawn labels.
 
 >>> import tinygrad_rnn as tg
->>> from tinygrad_rnn.viz.walk import walk
+>>> from tinygrad_rnn.study import parameter_names, walk
 >>> w = tg.nn.Parameter(tg.ones(2))
 >>> g = walk([(w * 3.0).sum()], parameter_names({"w": w}))
 >>> [n.label for n in g.nodes], g.leaf_names[id(w)]
@@ -15,13 +16,43 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..autograd import Function, Record, topological_order
 from ..tensor import Tensor
 
-Step = tuple[int, str, int]  # (layer, direction, t)
-Place = tuple  # ("step", layer, direction, t) | ("loop", layer, direction) | ("outside",)
+
+class Place(NamedTuple):
+    """Where an op sits in the picture: ``kind`` is "step" (one time step of a layer), "loop" (a layer's
+    work before its loop over time), "outside" (neither) or "leaf" (a leaf tensor).
+
+    >>> Place("step", 0, "forward", 2).lane, Place("step", 0, "forward", 2).key
+    ((0, 'forward'), 'step_0_forward_2')
+    """
+
+    kind: str
+    layer: int | None = None
+    direction: str | None = None
+    t: int | None = None  # 0-based; the docs count from 1
+
+    @property
+    def lane(self) -> tuple[int | None, str | None]:
+        """(layer, direction): the row of steps this place belongs to."""
+        return (self.layer, self.direction)
+
+    @property
+    def key(self) -> str:
+        """A name for identifiers: ``step_0_forward_2``, ``loop_1_reverse``, ``outside``."""
+        return "_".join(str(v) for v in self if v is not None)
+
+    def previous(self) -> Place:
+        """The step before this one in the order the layer ran (t+1 for the reverse direction)."""
+        assert self.t is not None, "previous: only a step has one"
+        return self._replace(t=self.t + 1 if self.direction == "reverse" else self.t - 1)
+
+
+OUTSIDE = Place("outside")
+LEAF = Place("leaf")
 
 NO_RECORD = Record({})  # what an op recorded outside any scope, and never tagged, reads as
 
@@ -67,13 +98,21 @@ class Graph:
 
 
 def place(node: Function) -> Place:
-    """Which cluster an op belongs to: a time step, the layer's work before its loop, or neither."""
+    """Which cluster an op belongs to: a time step, the layer's work before its loop, or neither.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([1.0], requires_grad=True)
+    >>> with tg.scope(layer=0, t=3):
+    ...     y = x.tanh()
+    >>> place(y.grad_fn), place((x * 2).grad_fn)
+    (Place(kind='step', layer=0, direction='forward', t=3), Place(kind='outside', layer=None, direction=None, t=None))
+    """
     scope = record_of(node).place
     if "t" in scope:
-        return ("step", scope.get("layer", 0), scope.get("direction", "forward"), scope["t"])
+        return Place("step", scope.get("layer", 0), scope.get("direction", "forward"), scope["t"])
     if "layer" in scope:
-        return ("loop", scope["layer"], scope.get("direction", "forward"))
-    return ("outside",)
+        return Place("loop", scope["layer"], scope.get("direction", "forward"))
+    return OUTSIDE
 
 
 def parameter_names(params: Any) -> dict[int, str]:

@@ -2,14 +2,14 @@
 
 :func:`gradient_flow` measures one layer on one input; :func:`flow_study` runs
 the standard comparison (tanh RNN, GRU, and the LSTM at several forget-gate
-biases, optionally before and after training on the adding problem) and
-:func:`plot` draws it.
+biases, optionally before and after training on the adding problem).
+``viz.plot`` draws a study; this module only measures.
 
->>> from tinygrad_rnn import viz
->>> study = viz.flow_study(steps=6, hidden_size=8, forget_biases=(0.0,), batch=2)
->>> sorted(study.before), len(study.before["rnn"].h)
+>>> from tinygrad_rnn import study
+>>> result = study.flow_study(steps=6, hidden_size=8, forget_biases=(0.0,), batch=2)
+>>> sorted(result.before), len(result.before["rnn"].h)
 (['gru', 'lstm', 'lstm@0', 'rnn'], 6)
->>> round(study.before["lstm@0"].log10_ratio(), 1) < round(study.before["lstm"].log10_ratio(), 1)  # bias 0 vs 1
+>>> round(result.before["lstm@0"].log10_ratio(), 1) < round(result.before["lstm"].log10_ratio(), 1)  # bias 0 vs 1
 True
 """
 
@@ -25,8 +25,9 @@ import tinygrad_rnn as tg
 from ..backend import np
 from ..data import adding_problem
 from .experiment import DEFAULT_FORGET_BIAS, check_cell, make_layer, projection_loss, title
-from .record import record_gradients
-from .walk import record_of, walk
+from .gradients import record_gradients
+from .graph import place, record_of, walk
+from .training import train_adding
 
 DEFAULT_BIASES = (0.0, 1.0, 3.0)
 
@@ -67,9 +68,9 @@ def gradient_flow(layer: Any, x: tg.Tensor, *, seed: int = 0) -> dict[str, Any]:
 
     >>> import numpy as np
     >>> import tinygrad_rnn as tg
-    >>> from tinygrad_rnn import viz
+    >>> from tinygrad_rnn import study
     >>> x = tg.randn(5, 2, 3)
-    >>> norms = viz.gradient_flow(tg.nn.LSTM(3, 4), x)
+    >>> norms = study.gradient_flow(tg.nn.LSTM(3, 4), x)
     >>> sorted(norms), norms["h"].shape
     (['c', 'h'], (5,))
     """
@@ -86,12 +87,12 @@ def gradient_flow(layer: Any, x: tg.Tensor, *, seed: int = 0) -> dict[str, Any]:
     top = layer.num_layers - 1
     norms: dict[str, Any] = {}
     for node in walk([loss]).nodes:
-        scope = record_of(node).place
-        if scope.get("layer") != top or scope.get("direction") != "forward" or "t" not in scope:
+        where = place(node)
+        if where.kind != "step" or where.layer != top or where.direction != "forward":
             continue
         key = {"hidden state": "h", "cell state": "c"}.get(record_of(node).role or "")
         if key:
-            norms.setdefault(key, np.zeros(steps))[scope["t"]] = grads.total((node, 0)) or 0.0
+            norms.setdefault(key, np.zeros(steps))[where.t] = grads.total((node, 0)) or 0.0
     return norms
 
 
@@ -184,8 +185,6 @@ def flow_study(
         before[key] = measured[id(layer)]
     study = FlowStudy(steps, hidden_size, forget_bias, seed, before)
     if train_steps > 0:
-        from .training import train_adding
-
         study.after, study.train_steps = {}, train_steps
         done: dict[int, tuple[float, Flow]] = {}  # a layer listed under two keys trains once
         for key, (layer, label) in models.items():
@@ -197,58 +196,3 @@ def flow_study(
                     progress(f"trained {label}: adding-problem MSE {mse:.4f}")
             study.mse[key], study.after[key] = done[id(layer)]
     return study
-
-
-# Colours: warm for the tanh RNN, green for the GRU, blues (darker = larger forget bias) for the LSTM.
-_COLOURS = {"rnn": "#d62728", "gru": "#2ca02c"}
-_BLUES = ["#9ecae1", "#4292c6", "#08519c", "#08306b"]
-
-
-def plot(study: FlowStudy, path: Any = None, *, dpi: int = 110) -> Any:
-    """A matplotlib Figure of ‖∂L/∂s_t‖ / ‖∂L/∂s_T‖ against t on a log axis; two panels if trained.
-
-    Each line is the carried state (h for the RNN and GRU, c for the LSTM),
-    normalised by its value at the last step, so its left end reads off the
-    log10 ratio of the table. Saved to ``path`` if given (PNG, SVG, PDF).
-    Uses matplotlib's Agg canvas directly: no display, no global backend change.
-    """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    panels = [("at initialisation", study.before)]
-    if study.after:
-        panels.append((f"after {study.train_steps} training steps on the adding problem", study.after))
-    fig = Figure(figsize=(6.4 * len(panels), 4.6), dpi=dpi, layout="constrained")
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(1, len(panels), sharey=True, squeeze=False)[0]
-    t = np.arange(1, study.steps + 1)
-    for ax, (name, flows) in zip(axes, panels):
-        trained = flows is study.after
-        blues = iter(_BLUES)
-        for key, flow in flows.items():
-            if key == "lstm" and any(k.startswith("lstm@") and flows[k] is flow for k in flows):
-                continue  # the same model as one of the lstm@b lines
-            s = flow.carried
-            ratio = flow.log10_ratio()
-            colour = _COLOURS.get(key) or next(blues, "#08306b")
-            state = "h" if flow.c is None else "c"
-            label = f"{flow.label}: {state}   ({ratio:+.1f})"
-            if trained:
-                label += f"   MSE {study.mse[key]:.3f}"
-            chosen = key.startswith("lstm@") and flows.get("lstm") is flow  # the --forget-bias LSTM
-            ax.plot(t, s / s[-1], color=colour, lw=3.0 if chosen else 1.8, label=label)
-        ax.set_yscale("log")
-        ax.set_xlabel("time step t  (the loss reads h_T at the right)")
-        ax.set_title(name, fontsize=11)
-        ax.grid(True, which="major", alpha=0.3)
-        ax.set_xlim(1, study.steps)
-        heading = "state   (log10 ratio at t = 1)" + ("   adding-problem MSE" if trained else "")
-        ax.legend(fontsize=8.5, loc="lower right", title=heading, title_fontsize=8.5)
-    axes[0].set_ylabel("‖∂L/∂s_t‖ / ‖∂L/∂s_T‖")
-    fig.suptitle(
-        f"Gradient reaching step t from a loss at step T = {study.steps}  (H = {study.hidden_size}, seed {study.seed})",
-        fontsize=12,
-    )
-    if path is not None:
-        fig.savefig(path)
-    return fig

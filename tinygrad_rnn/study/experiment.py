@@ -6,8 +6,8 @@ kind of gradient at the last step and what happens to it on the way back is
 the model's doing alone. Everything is seeded: weights by
 ``tg.manual_seed(seed)``, data and projection by ``numpy.random.default_rng(seed)``.
 
->>> from tinygrad_rnn import viz
->>> trace = viz.unroll("gru", steps=3, hidden_size=4)
+>>> from tinygrad_rnn import study
+>>> trace = study.unroll("gru", steps=3, hidden_size=4)
 >>> trace.title, trace.output.shape
 ('GRU', ())
 """
@@ -15,6 +15,7 @@ the model's doing alone. Everything is seeded: weights by
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import tinygrad_rnn as tg
@@ -22,11 +23,28 @@ import tinygrad_rnn as tg
 from ..autograd import record_shapes
 from ..backend import np
 from ..data import adding_problem
-from .picture import Trace
-from .record import record_gradients
+from .gradients import GradientRecord, record_gradients
 
 CELLS = ("rnn", "lstm", "gru")
 DEFAULT_FORGET_BIAS = 1.0  # Jozefowicz et al. (2015); PyTorch's own default is 0
+
+
+@dataclass
+class Trace:
+    """What to draw: an output (or several), the gradients its backward recorded, names of parameters.
+
+    ``params`` is a Module (its ``named_parameters`` name the leaves) or a
+    mapping of names to tensors; ``title`` heads the picture.
+    """
+
+    output: Any
+    grads: GradientRecord | None = None
+    params: Any = None
+    title: str | None = None
+
+    @property
+    def roots(self) -> list[tg.Tensor]:
+        return list(self.output) if isinstance(self.output, (list, tuple)) else [self.output]
 
 
 def check_cell(cell: str) -> str:
@@ -82,7 +100,8 @@ def unroll(
 ) -> Trace:
     """Builds a seeded layer, runs it on an adding-problem batch, and backpropagates the projection loss.
 
-    Returns a :class:`Trace` ready for ``viz.draw`` or ``viz.compare``.
+    Returns a :class:`Trace` ready for ``viz.draw`` or ``viz.compare``; the forward runs inside
+    ``record_shapes()``, so a picture may print each op's output shape.
     """
     tg.manual_seed(seed)
     layer = make_layer(cell, hidden_size, forget_bias=forget_bias)

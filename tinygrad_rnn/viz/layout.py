@@ -1,14 +1,21 @@
-"""A ``graphviz.Digraph`` that puts the carry path on top before it draws itself.
+"""Putting the carry path on top: one explicit step between the DOT source and the rendered picture.
 
-dot decides by itself which way up a left-to-right layout goes, and for the
-unrolled LSTM it likes the cell state at the bottom; no ordering hint moves
-it. So a :class:`Diagram` is drawn in two passes: ``dot`` lays it out, every
+Why post-process at all: ``dot`` decides by itself which way up a
+left-to-right layout goes, and for the unrolled LSTM it puts the cell state
+at the bottom. Graphviz's own constraints were tried first and do not move
+it: node declaration order (carry first or last), ``group`` and heavy
+``weight`` on the carry edges (kept: they keep the belt straight),
+``ordering=out``, ``rank=same`` pairs joined by invisible flat edges, and
+``rankdir=RL`` with every edge reversed all leave the belt below the gates.
+
+So :func:`put_carry_on_top` lays the source out with ``dot``, mirrors every
 model whose carry path (nodes of class ``carry``) sits below its other ops
-(class ``step``) is mirrored top to bottom, and ``neato -n2`` draws the
-result at exactly those coordinates. Text stays upright; only positions move.
-Cluster titles are laid out at the bottom (``labelloc=b``) so that they end
-up on top; a model with no carry path is mirrored too, for the same reason,
-and a model already the right way up is laid out again with titles on top.
+(class ``step``) top to bottom, and :func:`render` draws the result with
+``neato -n2`` at exactly those coordinates. Text stays upright; only
+positions move. Cluster titles are laid out at the bottom (``labelloc=b``)
+so that they end up on top; a model with no carry path is mirrored too, for
+the same reason, and a model already the right way up is laid out again with
+titles on top. ``viz.save`` and the Jupyter display call :func:`render`.
 
 >>> flip_y("e,10,20 30,40", 0.0, 100.0)
 'e,10,80 30,60'
@@ -16,9 +23,7 @@ and a model already the right way up is laid out again with titles on top.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from typing import Any
 
 import graphviz
@@ -136,56 +141,39 @@ def _mirror(laid: str, low: float, high: float) -> str:
     return "".join(out)
 
 
+def node_heights(laid: str) -> list[tuple[str, str | None, float | None]]:
+    """(name, class, y) of every node in a laid-out DOT text (y grows upwards; None where unplaced)."""
+    laid = laid.replace("\\\n", "")
+    return [(name, _node_class(attrs), _node_y(attrs)) for name, attrs in _nodes(laid)]
+
+
+def put_carry_on_top(source: str, encoding: str = "utf-8") -> str:
+    """``source``: DOT as ``viz.draw`` writes it. Returns it laid out by ``dot``, each carry path mirrored to
+    the top: DOT with positions, for ``neato -n2`` to draw as it is (see :func:`render`)."""
+
+    def layout(text: str) -> str:
+        return graphviz.pipe("dot", "dot", text.encode(encoding), quiet=False).decode(encoding)
+
+    laid = layout(source)
+    keep = staying(laid)
+    if keep:  # those stay the right way up: lay them out again with their titles on top
+        laid = layout(titles_on_top(source, keep))
+    return carry_on_top(laid)
+
+
+def render(source: str, format: str, encoding: str = "utf-8") -> bytes:
+    """The picture of ``source`` in ``format`` (svg, png, pdf), its carry path on top."""
+    laid = put_carry_on_top(source, encoding).encode(encoding)
+    return graphviz.pipe("neato", format, laid, neato_no_op=2, quiet=False)
+
+
 class Diagram(graphviz.Digraph):
-    """A ``graphviz.Digraph`` whose ``pipe``, ``render`` and Jupyter display put the carry path on top."""
+    """What ``viz.draw`` and ``viz.compare`` return: a ``graphviz.Digraph`` that Jupyter shows with its carry path
+    on top.
 
-    def pipe(  # type: ignore[override]
-        self,
-        format: str | None = None,
-        renderer: str | None = None,
-        formatter: str | None = None,
-        neato_no_op: Any = None,
-        quiet: bool = False,
-        *,
-        engine: str | None = None,
-        encoding: str | None = None,
-    ) -> Any:
-        if engine not in (None, "dot") or neato_no_op:
-            return super().pipe(format, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding)
+    Only IPython's display hook (``_repr_mimebundle_``) is its own, and it calls :func:`render`; ``viz.save``
+    calls :func:`render` too. ``pipe`` and ``render`` are graphviz's: they draw dot's layout unchanged.
+    """
 
-        def layout(source: str) -> str:
-            return graphviz.pipe("dot", "dot", source.encode(self.encoding), quiet=quiet).decode(self.encoding)
-
-        laid = layout(self.source)
-        keep = staying(laid)
-        if keep:  # those stay the right way up: lay them out again with their titles on top
-            laid = layout(titles_on_top(self.source, keep))
-        fixed = carry_on_top(laid).encode(self.encoding)
-        data = graphviz.pipe(
-            "neato", format or self.format, fixed, renderer=renderer, formatter=formatter, neato_no_op=2, quiet=quiet
-        )
-        return data.decode(encoding) if encoding else data
-
-    def render(  # type: ignore[override]
-        self,
-        filename: Any = None,
-        directory: Any = None,
-        view: bool = False,
-        cleanup: bool = False,
-        format: str | None = None,
-        *,
-        outfile: Any = None,
-        **ignored: Any,
-    ) -> str:
-        """Writes the source and the drawing, as ``graphviz.Digraph.render`` does (common arguments only)."""
-        if outfile is not None:
-            format = format or Path(outfile).suffix.lstrip(".")
-        format = format or self.format
-        source = self.save(filename, directory=directory)
-        target = Path(outfile) if outfile is not None else Path(f"{source}.{format}")
-        target.write_bytes(self.pipe(format=format))
-        if cleanup:
-            os.remove(source)
-        if view:
-            self._view(str(target), format=format, quiet=False)
-        return str(target)
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None, **_: Any) -> dict[str, str]:
+        return {"image/svg+xml": render(self.source, "svg", self.encoding).decode(self.encoding)}
