@@ -27,14 +27,13 @@ from typing import Any
 
 from . import hooks
 from .pending import PendingGrads
+from .record import Record, current_record, record_shapes, recording_shapes, scope  # noqa: F401 (the public names)
 
 RELEASED = object()  # what a node's ``saved`` becomes once backward has freed it
 
 
 # Per thread (and per asyncio task), as in PyTorch: a context variable is as fast to read as a global.
 grad_enabled: ContextVar[bool] = ContextVar("grad_enabled", default=True)
-current_record: ContextVar[Record | None] = ContextVar("current_record", default=None)  # see `scope`
-recording_shapes: ContextVar[bool] = ContextVar("recording_shapes", default=False)  # see `record_shapes`
 
 
 # --- grad mode -------------------------------------------------------------------------------------
@@ -108,63 +107,6 @@ def _each_step_in(mode: type, gen: Any) -> Any:
         return stop.value
 
 
-# --- the visualiser's record ------------------------------------------------------------------------
-class Record:
-    """What the visualiser reads off a node (skip on a first reading).
-
-    ``place``: where the op ran, e.g. ``{"layer": 0, "direction": 0, "t": 3}``;
-    ``name`` and ``role``: set by ``Tensor.tag`` (``"f_t"``, ``"forget gate"``);
-    ``shapes``: the output shapes, kept only while a picture is being recorded.
-    """
-
-    __slots__ = ("place", "name", "role", "shapes")
-
-    def __init__(self, place: dict, name: str | None = None, role: str | None = None, shapes: tuple | None = None):
-        self.place, self.name, self.role, self.shapes = place, name, role, shapes
-
-    def __repr__(self) -> str:
-        return f"Record(place={self.place}, name={self.name!r}, role={self.role!r}, shapes={self.shapes})"
-
-
-class scope:
-    """Labels every op recorded inside it with ``key=value`` pairs, its place.
-
-    The recurrent layers open one per layer, direction and time step, so the
-    visualiser groups the graph from the record instead of guessing.
-
-    >>> import tinygrad_rnn as tg
-    >>> x = tg.Tensor([1.0], requires_grad=True)
-    >>> with tg.scope(layer=0, t=3):
-    ...     y = x.tanh()
-    >>> y.grad_fn.record.place
-    {'layer': 0, 't': 3}
-    """
-
-    __slots__ = ("labels", "token")
-
-    def __init__(self, **labels: Any):
-        self.labels = labels
-
-    def __enter__(self) -> dict:
-        outer = current_record.get()
-        place = {**(outer.place if outer is not None else {}), **self.labels}
-        self.token = current_record.set(Record(place))
-        return place
-
-    def __exit__(self, *exc: Any) -> None:
-        current_record.reset(self.token)
-
-
-class record_shapes:
-    """Inside it, every recorded op also keeps its output shapes (for pictures that print them)."""
-
-    def __enter__(self) -> None:
-        self.token = recording_shapes.set(True)
-
-    def __exit__(self, *exc: Any) -> None:
-        recording_shapes.reset(self.token)
-
-
 # --- ops ----------------------------------------------------------------------------------------------
 class Function:
     """One op: ``forward`` on arrays and ``backward`` on gradients, side by side. ``Op.apply`` runs it.
@@ -195,6 +137,7 @@ class Function:
         "n_outputs",
         "saved",  # what built-in ops keep for backward; RELEASED once freed
         "versions",  # (version counter, value) of each tensor input and output, checked by backward
+        "changes_seen",  # Version.changes when recorded: if it has not moved, nothing was changed in place
         "out_grads",  # during backward: the gradients waiting for this node's outputs
         "watch",  # hooks and retained gradients of the outputs (hooks.py), usually None
         "record",  # the visualiser's Record, or None
@@ -258,6 +201,7 @@ class Function:
         self.out_grads = self.watch = None
         self.record = current_record.get()
         self.versions = versions = []
+        self.changes_seen = Version.changes
         for x in inputs:
             if isinstance(x, Tensor):
                 versions.append((x._version, x._version.value))
@@ -283,6 +227,8 @@ class Function:
                 f"was freed by the first backward. Pass retain_graph=True to the first "
                 f"backward() if you need to go through the graph again."
             )
+        if Version.changes == self.changes_seen:
+            return  # no tensor at all was changed in place since this op ran
         for counter, seen in self.versions:
             if counter.value != seen:
                 raise RuntimeError(
@@ -319,13 +265,15 @@ def op_name(cls: type[Function]) -> str:
 
 
 # --- backward -----------------------------------------------------------------------------------------
-def topological_order(root: Function) -> list[Function]:
-    """Nodes reachable from ``root``, each after every node that feeds it.
+def topological_order(root: Function | None) -> list[Function]:
+    """Nodes reachable from ``root``, each after every node that feeds it (none from None: a leaf's).
 
     An explicit stack instead of recursion, so graphs unrolled over tens of
     thousands of steps work.
     """
     order: list[Function] = []
+    if root is None:
+        return order
     seen: set[int] = set()
     stack: list[tuple[Function, bool]] = [(root, False)]
     while stack:
@@ -351,10 +299,8 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
     send each input's gradient along its edge: to the node that made that
     input, or, for a leaf, into its ``.grad`` once all have arrived.
     """
-    pending = PendingGrads()  # how sums are kept cheap: see pending.py
-    pending.send((root._node, root._slot) if root._node is not None else root, gradient)
-    order = topological_order(root._node) if root._node is not None else []
-    edge_hooks = hooks.active_edge_hooks()
+    order = topological_order(root.grad_fn)
+    pending = PendingGrads(root, gradient)  # where gradients wait, summed cheaply: see pending.py
     try:
         for node in reversed(order):
             grads = pending.take(node)
@@ -365,16 +311,11 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
                 grads = hooks.run_output_hooks(node, grads)
             in_grads = one_per_input(node, node.backward(*grads))
             for index, grad in enumerate(in_grads):
-                edge = node.inputs[index]
-                if edge is not None and grad is not None:
-                    if edge_hooks:
-                        hooks.run_edge_hooks(edge_hooks, node, index, grad)
-                    pending.send(edge, grad)
+                if grad is not None and node.inputs[index] is not None:
+                    pending.send(node.inputs[index], grad, node, index)
             if not retain_graph:
                 node.release()
-        for leaf, grad, fresh in pending.leaf_totals():
-            if leaf._hooks:  # a leaf's hooks see its total gradient, once
-                grad, fresh = hooks.run_hooks(leaf._hooks, grad, leaf.backend), False
+        for leaf, grad, fresh in pending.leaf_totals():  # after the leaf's hooks, if it has any
             leaf.accumulate_grad(grad, fresh)
     finally:  # an error half-way must not leave gradients waiting for the next backward
         pending.forget(order)
@@ -384,7 +325,7 @@ def one_per_input(node: Function, in_grads: Any) -> tuple:
     """What ``backward`` returned, as a tuple with one gradient per input (a bare array for one input)."""
     if type(in_grads) is not tuple:
         in_grads = (in_grads,)
-    if len(in_grads) != len(node.inputs):
+    if len(in_grads) != len(node.inputs):  # a mistake in an op's backward: say which
         raise RuntimeError(
             f"{type(node).__name__}.backward returned {len(in_grads)} gradients, expected {len(node.inputs)} "
             f"(one per input of forward, None where an input needs none)"
@@ -392,4 +333,4 @@ def one_per_input(node: Function, in_grads: Any) -> tuple:
     return in_grads
 
 
-from .tensor import Tensor  # noqa: E402  (tensor.py imports this module first)
+from .tensor import Tensor, Version  # noqa: E402  (tensor.py imports this module first)

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import hooks
+
 
 class ProductSum:
     """A gradient Σ_k a_kᵀ·g_k, kept unevaluated until something needs its value.
@@ -97,33 +99,36 @@ def total(pending: Any) -> Any:
     return pending
 
 
-def is_fresh(pending: Any) -> bool:
-    """Whether ``total(pending)`` is a new array, one that nothing else holds (a sum or a product made here)."""
-    return type(pending) is GradSum or type(pending) is ProductSum
-
-
 class PendingGrads:
     """The gradients of one backward pass that have not reached their node or leaf yet.
 
     A node's wait on the node (``node.out_grads``, one per output), so the loop
-    needs no lookup; a leaf's wait here, so that its hooks see the total and
-    its ``.grad`` is added to once.
+    needs no lookup. A leaf's are added to its ``.grad`` as they come, unless
+    they must wait here: for hooks, which see the total, and for weight
+    products, which are merged into one GEMM at the end.
     """
 
-    __slots__ = ("leaves",)
+    __slots__ = ("leaves", "edge_hooks")
 
-    def __init__(self) -> None:
+    def __init__(self, root: Any, gradient: Any) -> None:
+        """Starts a backward pass from ``root`` (a tensor), with the gradient of the root itself."""
         self.leaves: dict[int, list] = {}  # id(leaf) → [leaf, pending]; holding the leaf keeps its id unique
+        self.edge_hooks = hooks.active_edge_hooks()  # the visualiser's, usually none
+        self.send(root if root.grad_fn is None else (root.grad_fn, root.output_nr), gradient)
 
-    def send(self, edge: Any, grad: Any) -> None:
-        """Adds ``grad`` to what waits at the far end of ``edge``: a node's output slot, or a leaf."""
+    def send(self, edge: Any, grad: Any, node: Any = None, index: int = 0) -> None:
+        """Adds ``grad`` to what waits at the far end of ``edge`` (input ``index`` of ``node``): a slot or a leaf."""
+        if self.edge_hooks and node is not None:
+            hooks.run_edge_hooks(self.edge_hooks, node, index, grad)
         if type(edge) is tuple:
             node, slot = edge
             waiting = node.out_grads
             if waiting is None:
                 waiting = node.out_grads = [None] * node.n_outputs
             waiting[slot] = accumulate(waiting[slot], grad)
-        else:
+        elif edge._hooks is None and type(grad) is not ProductSum and id(edge) not in self.leaves:
+            edge.accumulate_grad(grad, False)  # a leaf that no hook watches takes each gradient as it comes
+        else:  # its hooks want the total, or a product waits to be merged into one GEMM
             entry = self.leaves.get(id(edge))
             if entry is None:
                 self.leaves[id(edge)] = [edge, grad]
@@ -145,8 +150,11 @@ class PendingGrads:
         """(leaf, total gradient, whether that array is fresh) for every leaf reached."""
         totals = []
         for leaf, waiting in self.leaves.values():
-            fresh = is_fresh(waiting)
-            totals.append((leaf, total(waiting) if fresh else waiting, fresh))
+            fresh = type(waiting) is GradSum or type(waiting) is ProductSum  # made here, held by nothing else
+            grad = total(waiting)
+            if leaf._hooks:  # its hooks see its total gradient, once
+                grad, fresh = hooks.run_hooks(leaf._hooks, grad, leaf.backend), False
+            totals.append((leaf, grad, fresh))
         return totals
 
     def forget(self, nodes: list) -> None:

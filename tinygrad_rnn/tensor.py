@@ -26,9 +26,14 @@ class Version:
     """
 
     __slots__ = ("value",)
+    changes = 0  # in-place changes of any tensor so far: while it stands still, backward can skip its check
 
     def __init__(self) -> None:
         self.value = 0
+
+    def bump(self) -> None:
+        self.value += 1
+        Version.changes += 1
 
 
 class Tensor:
@@ -99,7 +104,7 @@ class Tensor:
         if not (hasattr(array, "shape") and hasattr(array, "dtype")):
             raise TypeError(f"data: expected a backend array, got {type(array).__name__}")
         self._data = array
-        self._version.value += 1
+        self._version.bump()
 
     # a getter written in C (attrgetter): reading .data costs what reading a plain attribute does
     data = property(
@@ -134,7 +139,7 @@ class Tensor:
             self._grad = Tensor._make(grad if fresh else backend.copy(grad), backend, False, None, 0)
         else:
             self._grad._data += grad
-            self._grad._version.value += 1
+            self._grad._version.bump()
 
     def leaf_hooks(self, create: bool = True) -> list | None:
         """The hooks a leaf holds (hooks.py)."""
@@ -390,7 +395,7 @@ class Tensor:
             )
         else:
             self._data[...] = result._data
-            self._version.value += 1
+            self._version.bump()
         return self
 
     def tag(self, name: str | None = None, role: str | None = None) -> Tensor:

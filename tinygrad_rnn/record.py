@@ -1,0 +1,74 @@
+"""What the visualiser reads off a node: where it ran, its name and role (skip on a first reading).
+
+Each recorded op may carry one small :class:`Record` (``node.record``). The
+recurrent layers open a :class:`scope` per layer, direction and time step, so
+the pictures group the graph from the record instead of guessing from shapes;
+``Tensor.tag`` names a node (``"f_t"``, ``"forget gate"``). Shapes are kept
+only inside :class:`record_shapes`, while a picture that prints them is
+being recorded. Ops recorded outside any scope, never tagged, carry nothing.
+"""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+# Per thread, like grad mode: a picture is recorded in the thread that draws it.
+current_record: ContextVar[Record | None] = ContextVar("current_record", default=None)  # set by `scope`
+recording_shapes: ContextVar[bool] = ContextVar("recording_shapes", default=False)  # set by `record_shapes`
+
+
+class Record:
+    """What the visualiser reads off a node (skip on a first reading).
+
+    ``place``: where the op ran, e.g. ``{"layer": 0, "direction": 0, "t": 3}``;
+    ``name`` and ``role``: set by ``Tensor.tag`` (``"f_t"``, ``"forget gate"``);
+    ``shapes``: the output shapes, kept only while a picture is being recorded.
+    """
+
+    __slots__ = ("place", "name", "role", "shapes")
+
+    def __init__(self, place: dict, name: str | None = None, role: str | None = None, shapes: tuple | None = None):
+        self.place, self.name, self.role, self.shapes = place, name, role, shapes
+
+    def __repr__(self) -> str:
+        return f"Record(place={self.place}, name={self.name!r}, role={self.role!r}, shapes={self.shapes})"
+
+
+class scope:
+    """Labels every op recorded inside it with ``key=value`` pairs, its place.
+
+    The recurrent layers open one per layer, direction and time step, so the
+    visualiser groups the graph from the record instead of guessing.
+
+    >>> import tinygrad_rnn as tg
+    >>> x = tg.Tensor([1.0], requires_grad=True)
+    >>> with tg.scope(layer=0, t=3):
+    ...     y = x.tanh()
+    >>> y.grad_fn.record.place
+    {'layer': 0, 't': 3}
+    """
+
+    __slots__ = ("labels", "token")
+
+    def __init__(self, **labels: Any):
+        self.labels = labels
+
+    def __enter__(self) -> dict:
+        outer = current_record.get()
+        place = {**(outer.place if outer is not None else {}), **self.labels}
+        self.token = current_record.set(Record(place))
+        return place
+
+    def __exit__(self, *exc: Any) -> None:
+        current_record.reset(self.token)
+
+
+class record_shapes:
+    """Inside it, every recorded op also keeps its output shapes (for pictures that print them)."""
+
+    def __enter__(self) -> None:
+        self.token = recording_shapes.set(True)
+
+    def __exit__(self, *exc: Any) -> None:
+        recording_shapes.reset(self.token)
