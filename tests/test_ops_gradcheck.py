@@ -219,6 +219,8 @@ UNARY = {
     "clamp_min": (lambda x: x.clamp(min=-0.5), "clamp"),
     "clamp_max": (lambda x: x.clamp(max=0.5), "clamp"),
     "clip": (lambda x: x.clip(-0.5, 0.5), "clamp"),
+    "logsigmoid": (F.logsigmoid, "any"),
+    "logsigmoid_far_out": (lambda x: F.logsigmoid(x * 40.0), "any"),
 }
 
 
@@ -241,6 +243,26 @@ def test_relu_abs_clamp_gradient_at_the_kinks_follows_pytorch(device: str) -> No
     x.grad = None
     x.clamp(-0.5, 0.5).sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [1.0, 0.0, 0.0, 1.0, 1.0])
+
+
+def test_edge_derivatives_on_every_backend(device: str) -> None:
+    """The edge rules (PyTorch's) hold on each backend: x**0 at 0, NaN through relu, abs and max."""
+    nan = float("nan")
+    x = leaf([0.0, 2.0], device)
+    (x**0).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0])
+    e = leaf([0.0, -1.0], device)
+    (tg.Tensor([0.0, 0.0], device=device, dtype=tg.float64) ** e).sum().backward()
+    np.testing.assert_array_equal(e.grad.numpy(), [0.0, -np.inf])
+    y = leaf([nan, -1.0, 2.0], device)
+    y.relu().sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [1.0, 0.0, 1.0])
+    y.grad = None
+    y.abs().sum().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [0.0, -1.0, 1.0])
+    y.grad = None
+    y.max().backward()
+    np.testing.assert_array_equal(y.grad.numpy(), [1.0, 0.0, 0.0])
 
 
 # --- reductions ---------------------------------------------------------------------

@@ -190,6 +190,19 @@ CASES = [
         lambda x, t: TF.cross_entropy(x, t, reduction="none"),
     ),
     c("cross_entropy_unbatched", [((4,), "any"), ((), ("int", 4))], F.cross_entropy, TF.cross_entropy),
+    c("logsigmoid", [(M, "any")], F.logsigmoid, TF.logsigmoid),
+    c("logsigmoid_far_out", [(M, "any")], lambda a: F.logsigmoid(a * 300), lambda a: TF.logsigmoid(a * 300)),
+    c("log_softmax_empty_dim", [((2, 0), "any")], lambda a: F.log_softmax(a, 1), lambda a: TF.log_softmax(a, 1)),
+    c("softmax_empty_dim", [((0, 3), "any")], lambda a: F.softmax(a, 0), lambda a: TF.softmax(a, 0)),
+    c("log_softmax_0d", [((), "any")], lambda a: F.log_softmax(a, 0), lambda a: TF.log_softmax(a, 0)),
+    c("sum_numpy_dim", [(M, "any")], lambda a: a.sum(dim=np.int64(1)), lambda a: a.sum(dim=1)),
+    c("mean_numpy_dims", [(M, "any")], lambda a: a.mean(dim=(np.int64(0), -1)), lambda a: a.mean(dim=(0, -1))),
+    c("max_numpy_dim", [(M, "distinct")], lambda a: a.max(dim=np.int64(2)), lambda a: a.max(dim=2)),
+    c("sum_empty_tuple_is_all", [(M, "any")], lambda a: a.sum(dim=()), lambda a: a.sum(dim=())),
+    c("squeeze_tuple", [((1, 3, 1), "any")], lambda a: a.squeeze((0, 2)), lambda a: a.squeeze((0, 2))),
+    c("squeeze_list_not_size_1", [((1, 3, 1), "any")], lambda a: tg.squeeze(a, [1, -1]), lambda a: a.squeeze([1, -1])),
+    c("flatten_one_axis", [(M, "any")], lambda a: a.flatten(1, 1)),
+    c("flatten_0d", [((), "any")], lambda a: a.flatten(0, -1)),
     c("mse_loss", [(M, "any"), (M, "any")], F.mse_loss, TF.mse_loss),
     c(
         "mse_loss_sum",
@@ -291,3 +304,74 @@ def test_stable_at_huge_logits_like_torch(device: str, dtype: str) -> None:
     pairs[-1][0].backward()
     pairs[-1][1].backward()
     np.testing.assert_allclose(x.grad.numpy(), y.grad.numpy(), rtol=1e-6, atol=1e-7)
+
+
+# --- bad arguments: both libraries refuse; ours with a TypeError/ValueError (or IndexError for a dim out
+# of range, as PyTorch) that names the argument, never an error from the inside ------------------------
+X = np.arange(24.0).reshape(2, 3, 4)
+BAD_CALLS: list[tuple[str, Callable, Callable, type, str]] = [
+    ("flatten(2, 1)", lambda t: t.flatten(2, 1), lambda t: t.flatten(2, 1), ValueError, "start_dim"),
+    ("flatten(0.5)", lambda t: t.flatten(0.5), lambda t: t.flatten(0.5), TypeError, "start_dim must be an int"),
+    ("flatten 0-d (0, 1)", lambda t: t[0, 0, 0].flatten(0, 1), lambda t: t[0, 0, 0].flatten(0, 1), IndexError, "range"),
+    ("sum(dim=1.0)", lambda t: t.sum(dim=1.0), lambda t: t.sum(dim=1.0), TypeError, "dim must be an int, got float"),
+    ("sum(dim='a')", lambda t: t.sum(dim="a"), lambda t: t.sum(dim="a"), TypeError, "dim must be an int, got str"),
+    ("sum(dim=True)", lambda t: t.sum(dim=True), lambda t: t.sum(dim=True), TypeError, "dim must be an int, got bool"),
+    ("sum(dim=3)", lambda t: t.sum(dim=3), lambda t: t.sum(dim=3), IndexError, "out of range"),
+    ("mean(dim=(0, 0))", lambda t: t.mean(dim=(0, 0)), lambda t: t.mean(dim=(0, 0)), ValueError, "twice"),
+    ("squeeze(0.0)", lambda t: t.squeeze(0.0), lambda t: t.squeeze(0.0), TypeError, "dim must be an int"),
+    ("squeeze((0, 0))", lambda t: t.squeeze((0, 0)), lambda t: t.squeeze((0, 0)), ValueError, "twice"),
+    ("unsqueeze(1.0)", lambda t: t.unsqueeze(1.0), lambda t: t.unsqueeze(1.0), TypeError, "dim must be an int"),
+    ("transpose(0, 'a')", lambda t: t.transpose(0, "a"), lambda t: t.transpose(0, "a"), TypeError, "dim1"),
+    ("reshape(6.0, -1)", lambda t: t.reshape(6.0, -1), lambda t: t.reshape((6.0, -1)), TypeError, "shape"),
+    ("permute(0, 1.5, 2)", lambda t: t.permute(0, 1.5, 2), lambda t: t.permute(0, 1.5, 2), TypeError, "dims"),
+    ("expand(2.0, 3, 4)", lambda t: t.expand(2.0, 3, 4), lambda t: t.expand(2.0, 3, 4), TypeError, "sizes"),
+    ("chunk(2.0)", lambda t: t.chunk(2.0), lambda t: t.chunk(2.0), TypeError, "chunks must be an int"),
+    ("split(1.5)", lambda t: t.split(1.5), lambda t: t.split(1.5), TypeError, "split_size must be an int"),
+    ("max(dim=1.0)", lambda t: t.max(dim=1.0), lambda t: t.max(dim=1.0), TypeError, "dim must be an int"),
+    ("log_softmax(dim=None)", lambda t: F.log_softmax(t, None), lambda t: TF.log_softmax(t, "a"), TypeError, "dim"),
+    ("softmax(dim='a')", lambda t: F.softmax(t, "a"), lambda t: TF.softmax(t, "a"), TypeError, "dim must be an int"),
+    (
+        "cross_entropy 0-d input",
+        lambda t: F.cross_entropy(t[0, 0, 0], tg.Tensor(0)),
+        lambda t: TF.cross_entropy(t[0, 0, 0], torch.tensor(0)),
+        ValueError,
+        "input must have a dimension of classes, got a 0-d tensor",
+    ),
+    (
+        "cross_entropy (C,) input with a (2,) target",
+        lambda t: F.cross_entropy(t[0, 0], tg.Tensor([0, 1])),
+        lambda t: TF.cross_entropy(t[0, 0], torch.tensor([0, 1])),
+        ValueError,
+        "takes a 0-d target",
+    ),
+]
+
+
+@pytest.mark.parametrize("name, ours, theirs, error, words", BAD_CALLS, ids=[b[0] for b in BAD_CALLS])
+def test_bad_arguments_raise_a_clear_error_where_torch_raises(
+    name: str, ours: Callable, theirs: Callable, error: type, words: str
+) -> None:
+    with pytest.raises(Exception):  # noqa: B017 (torch's error types vary: RuntimeError, TypeError, IndexError)
+        theirs(torch.tensor(X))
+    with pytest.raises(error, match=words):
+        ours(tg.Tensor(X))
+
+
+def test_numpy_integers_work_as_dims_and_sizes_as_in_torch() -> None:
+    x, t = tg.Tensor(X), torch.tensor(X)
+    i = np.int64(1)
+    pairs = [
+        (x.sum(dim=i), t.sum(dim=1)),
+        (x.mean(i), t.mean(1)),
+        (x.max(i).values, t.max(1).values),
+        (x.argmax(i), t.argmax(1)),
+        (x.transpose(i, np.int32(2)), t.transpose(1, 2)),
+        (x.unsqueeze(i), t.unsqueeze(1)),
+        (x.flatten(np.int64(0), i), t.flatten(0, 1)),
+        (x.reshape(np.int64(6), -1), t.reshape(6, -1)),
+        (x.chunk(np.int64(2), dim=i)[0], t.chunk(2, dim=1)[0]),
+        (tg.cat([x, x], dim=i), torch.cat([t, t], dim=1)),
+        (F.log_softmax(x, i), TF.log_softmax(t, 1)),
+    ]
+    for ours, theirs in pairs:
+        np.testing.assert_array_equal(ours.numpy(), theirs.numpy())

@@ -1,4 +1,4 @@
-"""Composites a training loop needs: softmax, log_softmax, cross_entropy, mse_loss, dropout.
+"""Composites a training loop needs: softmax, log_softmax, logsigmoid, cross_entropy, mse_loss, dropout.
 
 Imported as ``F``, as in PyTorch:
 
@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from .creation import arange
+from .ops.activations import LogSigmoid
 from .ops.base import normalize_dim
 from .ops.dropout import Dropout
 from .ops.indexing import where
@@ -46,6 +47,19 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
     return LogSoftmax.apply(x, axis=normalize_dim("log_softmax", dim, x.ndim))
 
 
+def logsigmoid(x: Tensor) -> Tensor:
+    """log σ(x) = −softplus(−x), elementwise, finite where ``x.sigmoid().log()`` underflows to −inf.
+
+    >>> import tinygrad_rnn as tg, tinygrad_rnn.functional as F
+    >>> x = tg.Tensor([-200.0, 0.0], requires_grad=True)
+    >>> y = F.logsigmoid(x)
+    >>> y.sum().backward()
+    >>> y.tolist(), x.grad.tolist()
+    ([-200.0, -0.6931471824645996], [1.0, 0.5])
+    """
+    return LogSigmoid.apply(_float_tensor("logsigmoid", x))
+
+
 def _reduce(op: str, losses: Tensor, reduction: str, count: Any = None) -> Tensor:
     if reduction == "none":
         return losses
@@ -72,8 +86,19 @@ def cross_entropy(input: Tensor, target: Tensor, ignore_index: int = -100, reduc
         target = Tensor(target, device=input.backend)
     if target.dtype.name != "int64":
         raise TypeError(f"cross_entropy: expected class indices of dtype int64 as target, got {target.dtype!r}")
-    if input.ndim == 1:
-        input, target = input.unsqueeze(0), target.reshape(1)
+    if input.ndim == 0:
+        raise ValueError(
+            "cross_entropy: input must have a dimension of classes, got a 0-d tensor; "
+            "expected shape (C,), (N, C) or (N, C, d1, ...)"
+        )
+    out_shape = target.shape
+    if input.ndim == 1:  # one sample: a 0-d target (or one of shape (1,), as PyTorch allows), a 0-d loss
+        if target.ndim > 1 or target.numel() != 1:
+            raise ValueError(
+                f"cross_entropy: an input of shape {input.shape} (one sample of C classes) "
+                f"takes a 0-d target, got shape {target.shape}"
+            )
+        input, target, out_shape = input.unsqueeze(0), target.reshape(1), ()
     expected = (input.shape[0], *input.shape[2:])
     if target.shape != expected:
         raise ValueError(
@@ -91,7 +116,7 @@ def cross_entropy(input: Tensor, target: Tensor, ignore_index: int = -100, reduc
     rows = arange(flat.shape[0], device=input.backend)
     losses = -where(keep, logp[rows, picked], 0.0)
     if reduction == "none":
-        return losses.reshape(target.shape)
+        return losses.reshape(out_shape)
     xp = input.backend.xp
     kept = Tensor.wrap(xp.sum(xp.astype(keep.data, logp.data.dtype)), input.backend)
     return _reduce("cross_entropy", losses, reduction, kept)

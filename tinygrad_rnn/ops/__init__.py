@@ -1,6 +1,6 @@
 """Primitive ops: each a small Function class with forward and backward side by side."""
 
-from .activations import abs, clamp, exp, log, relu, sigmoid, sqrt, tanh
+from .activations import abs, clamp, exp, log, logsigmoid, relu, sigmoid, sqrt, tanh
 from .arithmetic import add, div, matmul, mul, neg, pow, sub
 from .indexing import compare, getitem, where
 from .joining import cat, chunk, split, stack, unbind
@@ -37,6 +37,7 @@ __all__ = [
     "flatten",
     "getitem",
     "log",
+    "logsigmoid",
     "matmul",
     "max",
     "mean",

@@ -1,4 +1,4 @@
-"""Elementwise functions of one tensor: σ, tanh, relu, exp, log, sqrt, abs, clamp."""
+"""Elementwise functions of one tensor: σ, log σ, tanh, relu, exp, log, sqrt, abs, clamp."""
 
 from __future__ import annotations
 
@@ -32,6 +32,28 @@ class Sigmoid(Function):
         return fused(g, y) if fused is not None else g * y * (1.0 - y)  # σ′(x) = σ(x)·(1 − σ(x))
 
 
+class LogSigmoid(Function):
+    """log σ(x) = −softplus(−x) = min(x, 0) − log(1 + e^−|x|): finite wherever x is, even where σ(x) underflows.
+
+    ``log(sigmoid(x))`` in float32 is −inf from x ≈ −104 (σ underflows to 0) and its
+    gradient overflows before that; this form stays exact: log σ(−1e4) = −1e4, with gradient 1.
+    """
+
+    label = "log σ"
+
+    def forward(self, x: Any) -> Any:
+        xp = self.xp
+        e = xp.exp(-xp.abs(x))  # e^−|x| in [0, 1]: never overflows
+        self.saved = (x, e)
+        return xp.minimum(x, xp.zeros((), dtype=x.dtype)) - xp.log1p(e)
+
+    def backward(self, g: Any) -> Any:
+        x, e = self.saved
+        xp = self.xp
+        # d/dx log σ(x) = 1 − σ(x) = σ(−x): e^−x/(1 + e^−x) for x ≥ 0, 1/(1 + e^x) below
+        return g * xp.where(x >= 0, e, xp.ones((), dtype=e.dtype)) / (1.0 + e)
+
+
 class Tanh(Function):
     """tanh(x), in (−1, 1): the candidate and output squashing."""
 
@@ -57,7 +79,9 @@ class Relu(Function):
         return out
 
     def backward(self, g: Any) -> tuple:
-        return (g * self.xp.astype(self.saved > 0, g.dtype),)
+        # the gradient passes wherever the output is not ≤ 0: at a NaN input too, as in PyTorch
+        xp = self.xp
+        return (xp.where(self.saved <= 0, xp.zeros((), dtype=g.dtype), g),)
 
 
 class Exp(Function):
@@ -103,7 +127,10 @@ class Abs(Function):
         return self.xp.abs(x)
 
     def backward(self, g: Any) -> tuple:
-        return (g * self.xp.sign(self.saved),)
+        # sign(x)·g, with sign 0 at x = 0 and at NaN (NumPy's sign(NaN) is NaN; PyTorch's is 0)
+        x, xp = self.saved, self.xp
+        zero = xp.zeros((), dtype=g.dtype)
+        return (xp.where(x > 0, g, xp.where(x < 0, -g, zero)),)
 
 
 class Clamp(Function):
@@ -143,6 +170,16 @@ def sigmoid(x: Tensor) -> Tensor:
     [0.0, 0.5, 1.0]
     """
     return _unary(Sigmoid, x)
+
+
+def logsigmoid(x: Tensor) -> Tensor:
+    """log σ(x), elementwise, computed stably (``F.logsigmoid``).
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.ops.logsigmoid(tg.Tensor([-1e4, 0.0, 1e4])).tolist()
+    [-10000.0, -0.6931471824645996, 0.0]
+    """
+    return _unary(LogSigmoid, x)
 
 
 def tanh(x: Tensor) -> Tensor:

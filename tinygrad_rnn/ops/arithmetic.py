@@ -79,8 +79,10 @@ class Div(_Binary):
 
     def backward(self, g: Any) -> tuple:
         b, out = self.saved
-        ga = g / b if self.needs_input_grad[0] else None
-        return self._grads(ga, -(ga if ga is not None else g / b) * out if self.needs_input_grad[1] else None)
+        # d(a/b)/db = −(a/b)/b, divided in that order (as in PyTorch): 1/b may overflow where (a/b)/b does not
+        return self._grads(
+            g / b if self.needs_input_grad[0] else None, -g * (out / b) if self.needs_input_grad[1] else None
+        )
 
 
 class Pow(_Binary):
@@ -95,17 +97,29 @@ class Pow(_Binary):
     def backward(self, g: Any) -> tuple:
         a, b, out = self.saved
         xp = self.xp
-        ga = g * b * a ** (b - 1) if self.needs_input_grad[0] else None
-        # d(a^b)/db = a^b·ln a; where a = 0 the limit used by PyTorch is 0
-        gb = None
+        zero, one = xp.zeros((), dtype=g.dtype), xp.ones((), dtype=g.dtype)
+        ga = gb = None
+        if self.needs_input_grad[0]:
+            # d(a^b)/da = b·a^(b−1), and exactly 0 where b = 0, even at a = 0 where a^(b−1) is
+            # infinite: x**0 is the constant 1 (PyTorch's rule)
+            if _shape(b) is None:
+                ga = xp.zeros_like(g) if b == 0 else g * b * a ** (b - 1)
+            else:
+                safe_a = xp.where(b == 0, one, a)  # where b = 0 the term is dropped: no 0^−1 is computed
+                ga = xp.where(b == 0, zero, g * b * safe_a ** (b - 1))
         if self.needs_input_grad[1]:
-            log_a = xp.log(xp.where(a > 0, a, 1.0)) if _shape(a) is not None else _log_scalar(a)
-            gb = g * out * log_a
+            # d(a^b)/db = a^b·ln a, with ln a = −inf at a = 0 and NaN below; where a = 0 and b ≥ 0,
+            # a^b is 0 or 1 whatever b does nearby, and the gradient is 0 (PyTorch's rule)
+            a = a if _shape(a) is not None else xp.asarray(a, dtype=g.dtype)
+            positive = a > 0
+            log_a = xp.where(
+                positive,
+                xp.log(xp.where(positive, a, one)),  # log of positive numbers only: no warning
+                xp.where(a == 0, xp.full((), -math.inf, dtype=g.dtype), xp.full((), math.nan, dtype=g.dtype)),
+            )
+            flat = (a == 0) & (b >= 0)
+            gb = xp.where(flat, zero, g * out * xp.where(flat, zero, log_a))
         return self._grads(ga, gb)
-
-
-def _log_scalar(a: float) -> float:
-    return math.log(a) if a > 0 else 0.0
 
 
 class Neg(Function):

@@ -5,12 +5,13 @@ Every op is a ``Function`` subclass run by ``Op.apply`` (autograd.py).
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from ..autograd import op_name
 from ..tensor import Tensor
 
-__all__ = ["as_tensor", "broadcast_shapes", "normalize_dim", "op_name", "python_number", "unbroadcast"]
+__all__ = ["as_index", "as_tensor", "broadcast_shapes", "normalize_dim", "op_name", "python_number", "unbroadcast"]
 
 
 def unbroadcast(xp: Any, grad: Any, shape: tuple) -> Any:
@@ -41,8 +42,26 @@ def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
     return tuple(result)
 
 
-def normalize_dim(op: str, dim: int, ndim: int) -> int:
-    """A possibly negative axis as a non-negative one, or an IndexError in PyTorch's words."""
+def as_index(op: str, name: str, value: Any) -> int:
+    """``value`` as a Python int: ints and NumPy integers pass (as in PyTorch), anything else is a TypeError.
+
+    >>> as_index("sum", "dim", __import__("numpy").int64(1))
+    1
+    """
+    if isinstance(value, bool):  # a bool is an int to Python, never a dimension or a size to a reader
+        raise TypeError(f"{op}: {name} must be an int, got bool {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__} {value!r}") from None
+
+
+def normalize_dim(op: str, dim: Any, ndim: int, name: str = "dim") -> int:
+    """A possibly negative axis as a non-negative one, or an IndexError in PyTorch's words.
+
+    ``dim`` must be an int (a NumPy integer will do); anything else is a TypeError naming ``name``.
+    """
+    dim = as_index(op, name, dim)
     if not -max(ndim, 1) <= dim < max(ndim, 1):
         raise IndexError(
             f"{op}: dimension out of range (expected to be in range of "

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .base import normalize_dim
+from .base import as_index, normalize_dim
 
 
 class Cat(Function):
@@ -158,13 +158,13 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     """
     axis = normalize_dim("split", dim, x.ndim)
     length = x.shape[axis]
-    if isinstance(split_size_or_sections, int):
-        size = split_size_or_sections
+    if not isinstance(split_size_or_sections, (tuple, list)):
+        size = as_index("split", "split_size", split_size_or_sections)
         if size <= 0:
             raise ValueError(f"split: split_size must be positive, got {size}")
         sizes = [size] * (length // size) + ([length % size] if length % size else [])
     else:
-        sizes = [int(s) for s in split_size_or_sections]
+        sizes = [as_index("split", "split_size_or_sections", s) for s in split_size_or_sections]
         if sum(sizes) != length or any(s < 0 for s in sizes):
             raise ValueError(
                 f"split: sections {tuple(sizes)} must be non-negative and sum to {length}, "
@@ -184,6 +184,7 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     >>> [p.shape for p in tg.zeros(2, 8).chunk(4, dim=1)]
     [(2, 2), (2, 2), (2, 2), (2, 2)]
     """
+    chunks = as_index("chunk", "chunks", chunks)
     if chunks <= 0:
         raise ValueError(f"chunk: number of chunks must be positive, got {chunks}")
     axis = normalize_dim("chunk", dim, x.ndim)

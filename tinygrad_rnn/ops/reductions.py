@@ -7,7 +7,7 @@ from typing import Any
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .base import normalize_dim
+from .base import as_index, normalize_dim
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])  # what max(dim=...) returns, as in PyTorch
 
@@ -48,7 +48,10 @@ class Mean(_Reduction):
 
 
 class Max(_Reduction):
-    """Largest value over ``axes``; ties share the gradient equally (as torch.amax)."""
+    """Largest value over ``axes``; ties share the gradient equally, as in PyTorch.
+
+    A NaN is the maximum of anything it is in, and then the gradient goes to the NaNs only.
+    """
 
     label = "max"
 
@@ -61,7 +64,8 @@ class Max(_Reduction):
     def backward(self, g: Any) -> tuple:
         x, out = self.saved
         xp = self.xp
-        hit = xp.astype(x == out, g.dtype)
+        # the elements that are the maximum: equal to it, or NaN where it is NaN (NaN equals nothing)
+        hit = xp.astype((x == out) | (xp.isnan(x) & xp.isnan(out)), g.dtype)
         return (self._spread(g) * hit / xp.sum(hit, axis=self.axes, keepdims=True),)
 
 
@@ -90,10 +94,12 @@ def _drop(shape: tuple, axes: tuple) -> tuple:
 
 
 def _axes(op: str, x: Tensor, dim: Any) -> tuple:
-    if dim is None:
+    """``dim`` (None, an int, or a tuple or list of ints) as a tuple of non-negative axes."""
+    if dim is None or (isinstance(dim, (tuple, list)) and not dim):  # () means every axis, as in PyTorch
         return tuple(range(x.ndim))
-    dims = (dim,) if isinstance(dim, int) else tuple(dim)
-    axes = tuple(normalize_dim(op, d, x.ndim) for d in dims)
+    if not isinstance(dim, (tuple, list)):
+        dim = (as_index(op, "dim", dim),)  # a NumPy integer counts as an int
+    axes = tuple(normalize_dim(op, d, x.ndim) for d in dim)
     if len(set(axes)) != len(axes):
         raise ValueError(f"{op}: dim {dim} names an axis twice")
     return axes if x.ndim else ()  # a 0-d tensor accepts dim 0 or -1, as in PyTorch, and has no axis to reduce
@@ -128,6 +134,8 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     """
     if x.numel() == 0:
         raise ValueError(f"max: expected a non-empty tensor, got shape {x.shape}")
+    if dim is not None and not isinstance(dim, (tuple, list)):
+        dim = as_index("max", "dim", dim)  # a NumPy integer counts as an int
     if isinstance(dim, int) and x.ndim == 0:  # PyTorch: the value itself, at index 0
         values = Max.apply(x, axes=_axes("max", x, dim), keepdim=keepdim)
         return MaxResult(values, Tensor.wrap(x.backend.xp.zeros((), dtype=x.backend.dtype("int64")), x.backend))

@@ -8,7 +8,7 @@ from .. import dtypes
 from ..autograd import Function
 from ..backend import get_backend
 from ..tensor import Tensor
-from .base import normalize_dim, unbroadcast
+from .base import as_index, normalize_dim, unbroadcast
 
 
 class Reshape(Function):
@@ -99,11 +99,11 @@ class ToDevice(Function):
         return (self.source.from_host(self.backend.to_host(g)),)
 
 
-def _sizes(args: tuple) -> tuple:
-    """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (2, 3)."""
+def _sizes(op: str, name: str, args: tuple) -> tuple:
+    """``f(2, 3)`` and ``f((2, 3))`` both mean the shape (2, 3); each size must be an int."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         args = tuple(args[0])
-    return tuple(int(a) for a in args)
+    return tuple(as_index(op, name, a) for a in args)
 
 
 def reshape(x: Tensor, *shape: Any) -> Tensor:
@@ -113,7 +113,7 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
     >>> tg.Tensor([1.0, 2.0, 3.0, 4.0]).reshape(2, -1).shape
     (2, 2)
     """
-    shape = _sizes(shape)
+    shape = _sizes("reshape", "each size in shape", shape)
     known = 1
     for n in shape:
         known *= n if n != -1 else 1
@@ -130,15 +130,27 @@ view = reshape
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merges the axes ``start_dim`` to ``end_dim`` (both included) into one.
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.zeros(2, 3, 4).flatten(1).shape
+    (2, 12)
+    """
+    start = normalize_dim("flatten", start_dim, x.ndim, "start_dim")
+    end = normalize_dim("flatten", end_dim, x.ndim, "end_dim")
+    if start > end:
+        raise ValueError(
+            f"flatten: start_dim ({start_dim}) comes after end_dim ({end_dim}) for shape {x.shape}; "
+            f"expected start_dim <= end_dim"
+        )
     if x.ndim == 0:
         return reshape(x, 1)
-    start, end = normalize_dim("flatten", start_dim, x.ndim), normalize_dim("flatten", end_dim, x.ndim)
     return reshape(x, *x.shape[:start], -1, *x.shape[end + 1 :])
 
 
 def permute(x: Tensor, *dims: Any) -> Tensor:
     """Reorders the axes: ``x.permute(1, 0, 2)`` swaps the first two."""
-    dims = _sizes(dims)
+    dims = _sizes("permute", "each of dims", dims)
     axes = tuple(normalize_dim("permute", d, x.ndim) for d in dims)
     if sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} are not a permutation of the {x.ndim} axes of shape {x.shape}")
@@ -147,7 +159,7 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swaps two axes. ``tg.transpose(x, 0, 1)``"""
-    a, b = normalize_dim("transpose", dim0, x.ndim), normalize_dim("transpose", dim1, x.ndim)
+    a, b = normalize_dim("transpose", dim0, x.ndim, "dim0"), normalize_dim("transpose", dim1, x.ndim, "dim1")
     dims = list(range(x.ndim))
     dims[a], dims[b] = dims[b], dims[a]
     return Transpose.apply(x, dims=tuple(dims))
@@ -159,19 +171,27 @@ def unsqueeze(x: Tensor, dim: int) -> Tensor:
     return Unsqueeze.apply(x, shape=x.shape[:axis] + (1,) + x.shape[axis:])
 
 
-def squeeze(x: Tensor, dim: int | None = None) -> Tensor:
-    """Drops axes of size 1 (only ``dim``, if given and of size 1)."""
+def squeeze(x: Tensor, dim: int | tuple | list | None = None) -> Tensor:
+    """Drops axes of size 1: all of them, or those among ``dim`` (an int or a tuple of ints, as in PyTorch).
+
+    >>> import tinygrad_rnn as tg
+    >>> tg.zeros(1, 3, 1).squeeze((0, 2)).shape, tg.zeros(1, 3, 1).squeeze(1).shape
+    ((3,), (1, 3, 1))
+    """
     if dim is None:
         shape = tuple(n for n in x.shape if n != 1)
     else:
-        axis = normalize_dim("squeeze", dim, x.ndim)
-        shape = x.shape if x.ndim == 0 or x.shape[axis] != 1 else x.shape[:axis] + x.shape[axis + 1 :]
+        dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
+        axes = [normalize_dim("squeeze", d, x.ndim) for d in dims]
+        if len(set(axes)) != len(axes):
+            raise ValueError(f"squeeze: dim {dim} names an axis twice")
+        shape = tuple(n for i, n in enumerate(x.shape) if not (i in axes and n == 1))
     return x if shape == x.shape else Squeeze.apply(x, shape=shape)
 
 
 def expand(x: Tensor, *sizes: Any) -> Tensor:
     """A broadcast view to a larger shape; -1 keeps a size. The gradient is summed back."""
-    sizes = _sizes(sizes)
+    sizes = _sizes("expand", "each of sizes", sizes)
     if len(sizes) < x.ndim:
         raise ValueError(f"expand: the number of sizes {sizes} must be at least the number of dimensions of {x.shape}")
     lead = len(sizes) - x.ndim

@@ -16,6 +16,9 @@ class LogSoftmax(Function):
     def forward(self, x: Any, axis: int) -> Any:
         xp = self.xp
         self.axis = axis
+        if x.ndim and x.shape[axis] == 0:  # nothing to normalise (and no maximum): an empty result, as in PyTorch
+            self.saved = xp.zeros(x.shape, dtype=x.dtype)
+            return self.saved
         shifted = x - xp.max(x, axis=axis, keepdims=True)
         out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
         self.saved = out
@@ -33,6 +36,9 @@ class Softmax(Function):
     def forward(self, x: Any, axis: int) -> Any:
         xp = self.xp
         self.axis = axis
+        if x.ndim and x.shape[axis] == 0:  # nothing to normalise (and no maximum): an empty result, as in PyTorch
+            self.saved = xp.zeros(x.shape, dtype=x.dtype)
+            return self.saved
         e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
         out = e / xp.sum(e, axis=axis, keepdims=True)
         self.saved = out
