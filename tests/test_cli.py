@@ -300,3 +300,15 @@ def test_flow_reports_underflow_and_writes_valid_json(
     assert data["gru"]["h"] == norms["gru"]
     assert data["lstm"]["c"][0] is None and data["lstm"]["c"][1:] == [0.2, 0.3, 1.0]
     assert data["dtype"] == "float32" and "null" in data and "underflow" in data["null"]
+
+
+def test_the_command_itself_prints_one_line_and_no_traceback(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "tinygrad_rnn.cli", "flow", "--forget-bias", "nan", "--seed", "-1", "-o", "f.png"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("tinygrad-rnn flow: error: argument --forget-bias: ")
