@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from .checks import check_bool, check_number
-from .tensor import Tensor
+from .tensor import Tensor, zero_grads
 
 
 class Optimizer:
@@ -56,11 +56,8 @@ class Optimizer:
         return [p for g in self.param_groups for p in g["params"]]
 
     def zero_grad(self, set_to_none: bool = True) -> None:
-        for p in self._params():
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad.zero_()
+        """Clears the gradient of every parameter: to None (the default, as torch), or to zeros."""
+        zero_grads("zero_grad", self._params(), set_to_none)
 
     def _state(self, index: int, p: Tensor) -> dict[str, Any]:
         """The parameter's state, moved to its device and dtype if the parameter changed since."""
@@ -178,7 +175,8 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """Adam (Kingma & Ba, 2015); ``weight_decay`` adds L2 to the gradient, as torch.optim.Adam."""
 
-    decoupled = False
+    decoupled = False  # AdamW: the decay shrinks the weights directly instead of joining the gradient
+    default_weight_decay = 0.0
 
     def __init__(
         self,
@@ -186,10 +184,12 @@ class Adam(Optimizer):
         lr: float = 1e-3,
         betas: tuple[float, float] = (0.9, 0.999),
         eps: float = 1e-8,
-        weight_decay: float = 0.0,
+        weight_decay: float | None = None,
         amsgrad: bool = False,
     ):
         name = type(self).__name__
+        if weight_decay is None:  # Adam's 0, AdamW's 0.01, as in torch
+            weight_decay = self.default_weight_decay
         for arg, value in (("lr", lr), ("eps", eps), ("weight_decay", weight_decay)):
             check_number(name, arg, value, minimum=0.0)  # NaN is refused, inf allowed, as in torch
         if isinstance(betas, (str, bytes)) or not hasattr(betas, "__len__") or len(betas) != 2:
@@ -235,14 +235,4 @@ class AdamW(Adam):
     """Adam with decoupled weight decay (Loshchilov & Hutter, 2019); default weight_decay 0.01."""
 
     decoupled = True
-
-    def __init__(
-        self,
-        params: Iterable[Any],
-        lr: float = 1e-3,
-        betas: tuple[float, float] = (0.9, 0.999),
-        eps: float = 1e-8,
-        weight_decay: float = 1e-2,
-        amsgrad: bool = False,
-    ):
-        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+    default_weight_decay = 1e-2

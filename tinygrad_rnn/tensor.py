@@ -15,6 +15,7 @@ from typing import Any
 
 from . import autograd, dtypes, hooks
 from .backend import Backend, get_backend, get_default_device
+from .checks import check_bool
 from .printing import format_array
 
 
@@ -597,6 +598,17 @@ class Tensor:
 
     def long(self) -> Tensor:
         return ops.cast(self, dtypes.int64)
+
+
+def zero_grads(caller: str, tensors: Any, set_to_none: bool = True) -> None:
+    """Clears the gradients of ``tensors``: to None, or to zeros in place (for both ``zero_grad`` methods)."""
+    set_to_none = check_bool(caller, "set_to_none", set_to_none)
+    with autograd.no_grad():
+        for t in tensors:
+            if set_to_none or t.grad is None:
+                t.grad = None
+            else:
+                t.grad.zero_()
 
 
 def _rank(dtype: dtypes.DType) -> int:

@@ -10,7 +10,7 @@ from typing import Any
 from ..backend import get_backend, np
 from ..checks import _shown, check_bool
 from ..dtypes import BY_NAME, DType, to_name
-from ..tensor import Tensor
+from ..tensor import Tensor, zero_grads
 
 IncompatibleKeys = namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])
 
@@ -224,12 +224,7 @@ class Module:
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Clears every parameter's gradient: to None (the default, as torch), or to zeros."""
-        set_to_none = check_bool("zero_grad", "set_to_none", set_to_none)
-        for p in self.parameters():
-            if set_to_none or p.grad is None:
-                p.grad = None
-            else:
-                p.grad.zero_()
+        zero_grads("zero_grad", self.parameters(), set_to_none)
 
     def to(self, device: Any = None, dtype: Any = None) -> Module:
         """Moves every parameter (and its gradient) to a device or casts it to a float dtype, in place.
