@@ -77,3 +77,12 @@ def assert_close(actual: tg.Tensor | np.ndarray, expected: tg.Tensor | np.ndarra
     a, e = to_numpy(actual), to_numpy(expected)
     assert a.shape == e.shape, f"shape {a.shape} != expected {e.shape}"
     np.testing.assert_allclose(a, e, rtol=tol, atol=tol)
+
+
+@pytest.fixture
+def float64():
+    """Parameters made inside the test are float64; the default comes back afterwards."""
+    previous = tg.get_default_dtype()
+    tg.set_default_dtype(tg.float64)
+    yield
+    tg.set_default_dtype(previous)

@@ -45,15 +45,6 @@ def solutions() -> dict:
     return test.globs
 
 
-@pytest.fixture
-def float64():
-    """Parameters made inside the test are float64; the default comes back afterwards."""
-    previous = tg.get_default_dtype()
-    tg.set_default_dtype(tg.float64)
-    yield
-    tg.set_default_dtype(previous)
-
-
 def test_every_exercise_has_a_checked_solution():
     sections = _exercise_sections(EXERCISES.read_text(encoding="utf-8"))
     assert len(sections) >= 5, "docs/exercises.md should hold a handful of exercises"

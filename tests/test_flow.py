@@ -15,14 +15,6 @@ from tinygrad_rnn.study.experiment import projection
 from tinygrad_rnn.viz import plot
 
 
-@pytest.fixture
-def float64():
-    previous = tg.get_default_dtype()
-    tg.set_default_dtype(tg.float64)
-    yield
-    tg.set_default_dtype(previous)
-
-
 def by_hand(layer: tg.nn.Module, x: tg.Tensor, seed: int) -> dict[str, np.ndarray]:
     """The same measurement with the single-step cell, unrolled by hand, read back with retain_grad."""
     kind = type(layer).__name__

@@ -428,6 +428,16 @@ def _our_optimizer(case: str):
     return {"sgd": tg.optim.SGD, "adam": tg.optim.Adam, "adamw": tg.optim.AdamW}[name]
 
 
+def _step_both(torch, opt, topt, ours, theirs, t):
+    """One step of both optimizers, from the same gradients (made from torch's parameters)."""
+    grads = _gradients([p.detach().numpy() for p in theirs], t)
+    _set_grads(ours, grads)
+    for p, g in zip(theirs, grads):
+        p.grad = None if g is None else torch.tensor(g.copy())
+    opt.step()
+    topt.step()
+
+
 @pytest.mark.parametrize("case", list(TORCH_CASES))
 def test_matches_torch_step_by_step(case):
     torch = pytest.importorskip("torch")
@@ -438,12 +448,7 @@ def test_matches_torch_step_by_step(case):
     opt = _our_optimizer(case)(ours, **kwargs)
     topt = _torch_optimizer(torch, case)(theirs, **kwargs)
     for t in range(STEPS):
-        grads = _gradients([p.detach().numpy() for p in theirs], t)
-        _set_grads(ours, grads)
-        for p, g in zip(theirs, grads):
-            p.grad = None if g is None else torch.tensor(g.copy())
-        opt.step()
-        topt.step()
+        _step_both(torch, opt, topt, ours, theirs, t)
         for i, (p, q) in enumerate(zip(ours, theirs)):
             assert p.dtype == tg.float64 and isinstance(p.data, np.ndarray)
             for value in opt.state.get(i, {}).values():  # buffers stay arrays, 0-d ones too
@@ -461,12 +466,7 @@ def test_param_groups_with_different_lr_match_torch(case):
     opt = _our_optimizer(case)([{"params": ours[:2]}, {"params": ours[2:], "lr": 0.3}], **kwargs)
     topt = _torch_optimizer(torch, case)([{"params": theirs[:2]}, {"params": theirs[2:], "lr": 0.3}], **kwargs)
     for t in range(STEPS):
-        grads = _gradients([p.detach().numpy() for p in theirs], t)
-        _set_grads(ours, grads)
-        for p, g in zip(theirs, grads):
-            p.grad = None if g is None else torch.tensor(g.copy())
-        opt.step()
-        topt.step()
+        _step_both(torch, opt, topt, ours, theirs, t)
         for i, (p, q) in enumerate(zip(ours, theirs)):
             _close(p.numpy(), q.detach().numpy(), f"{case}: parameter {i} after step {t + 1}")
 
