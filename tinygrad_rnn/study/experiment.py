@@ -20,9 +20,9 @@ from typing import Any
 
 import tinygrad_rnn as tg
 
-from ..autograd import record_shapes
 from ..backend import np
 from ..data import adding_problem
+from ..record import record_shapes
 from .gradients import GradientRecord, record_gradients
 
 CELLS = ("rnn", "lstm", "gru")

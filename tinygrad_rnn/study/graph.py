@@ -18,7 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from ..autograd import Function, Record, topological_order
+from ..autograd import Function, topological_order
+from ..record import Record
 from ..tensor import Tensor
 
 

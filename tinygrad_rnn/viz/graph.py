@@ -84,7 +84,7 @@ def draw(
       carry the norm of the gradient that flowed along them, in colour and width.
     - ``params``: a Module or a ``{name: tensor}`` mapping, to name the parameters.
     - ``shapes=True`` writes each op's output shape under it (recorded only by a forward run inside
-      ``tg.autograd.record_shapes()``, as ``viz.unroll`` runs it).
+      ``tinygrad_rnn.record.record_shapes()``, as ``viz.unroll`` runs it).
     - ``scale``: a :class:`LogScale` to share colours with other pictures.
     - ``wrap``: at cell detail, start a new row every ``wrap`` steps (default:
       rows of 20 once there are more than 30 steps).
@@ -97,12 +97,12 @@ def draw(
     scale = scale or shared_scale([trace])
     g = _digraph("tinygrad_rnn")
     picture = Picture(trace, detail, scale, shapes, prefix="")
-    picture.draw(g, _wrap(picture, wrap))
+    picture.draw(g, _row_length(picture, wrap))
     g.attr(label=legend_label([picture], scale, trace.title, show_scale=legend), labelloc="t", labeljust="l")
     return g
 
 
-def _wrap(picture: Picture, wrap: int | None) -> int | None:
+def _row_length(picture: Picture, wrap: int | None) -> int | None:
     if wrap is not None:
         if wrap < 1:
             raise ValueError(f"draw: wrap must be a positive number of steps per row, got {wrap}")
@@ -129,7 +129,7 @@ def compare(
     for k, picture in reversed(list(enumerate(pictures))):  # dot stacks the first-declared at the bottom
         sub = graphviz.Digraph(name=f"cluster_m{k}")
         sub.attr(label=picture.trace.title or f"model {k + 1}", fontsize="16", style="rounded", color="#666666")
-        picture.draw(sub, _wrap(picture, wrap))
+        picture.draw(sub, _row_length(picture, wrap))
         g.subgraph(sub)
     g.attr(label=legend_label(pictures, scale, None, show_scale=legend), labelloc="t", labeljust="l")
     return g

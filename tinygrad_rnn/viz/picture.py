@@ -49,8 +49,8 @@ class Picture:
         self.graph: Graph = walk(trace.roots, parameter_names(trace.params))
         if shapes and self.graph.nodes and not any(record_of(n).shapes for n in self.graph.nodes):
             raise ValueError(
-                "draw: shapes=True needs the shapes recorded: run the forward inside tg.autograd.record_shapes() "
-                "(viz.unroll does)"
+                "draw: shapes=True needs the shapes recorded: run the forward inside "
+                "tinygrad_rnn.record.record_shapes() (viz.unroll does)"
             )
         self.where: dict[int, Place] = {id(n): place(n) for n in self.graph.nodes}
         self.steps: dict[Place, list[Function]] = defaultdict(list)
