@@ -169,42 +169,39 @@ class Function:
         """
         fn = object.__new__(cls)
         fn.saved = None
-        backend = None
-        arrays = []
-        edges = []  # where each input's gradient will go: its node and slot, the leaf itself, or nowhere
-        needs = []
-        for x in inputs:
-            if isinstance(x, Tensor):
-                if x.backend is not backend:
-                    backend = x.backend if backend is None else _raise_devices(cls, backend, x.backend)
-                arrays.append(x._data)
-                if x.requires_grad:
-                    edges.append(x if x._node is None else (x._node, x._slot))
-                    needs.append(True)
-                    continue
-            else:
-                arrays.append(x)
-            edges.append(None)
-            needs.append(False)
-        fn.backend = backend
-        out = fn.forward(*arrays, **settings)
-        backend = fn.backend  # a device move (ToDevice) sets it to the target
-        if True in needs and grad_enabled.get():
-            fn.inputs, fn.needs_input_grad = tuple(edges), tuple(needs)
+        if len(inputs) == 1 and isinstance(inputs[0], Tensor):  # the common one-tensor op, without the loop
+            fn.backend = inputs[0].backend
+            out = fn.forward(inputs[0]._data, **settings)
+            wanted = inputs[0].requires_grad
+        else:
+            fn.backend, arrays, wanted = _arrays_of(cls, inputs)
+            out = fn.forward(*arrays, **settings)
+        if wanted and grad_enabled.get():
             return fn.record_call(inputs, out)
         if type(out) is tuple:
-            return tuple(Tensor._make(o, backend, False, None, 0) for o in out)
-        return Tensor._make(out, backend, False, None, 0)
+            return tuple(Tensor._make(o, fn.backend, False, None, 0) for o in out)
+        return Tensor._make(out, fn.backend, False, None, 0)  # fn.backend: ToDevice changes it to the target
 
     def record_call(self, inputs: tuple, out: Any) -> Any:
-        """Makes this call a node (its edges are set): the versions of what it used, its outputs and its record."""
+        """Makes this call a node: its edges, which inputs need a gradient, the versions it saw; its outputs."""
+        edges = []  # where each input's gradient will go: its node and slot, the leaf itself, or nowhere
+        needs = []
+        self.versions = versions = []
+        for x in inputs:
+            if not isinstance(x, Tensor):
+                edges.append(None)
+                needs.append(False)
+            elif x._node is not None:  # made by another op, which keeps its version (as its output)
+                edges.append((x._node, x._slot))
+                needs.append(True)
+            else:  # a leaf or a constant: its version is checked here
+                versions.append((x._version, x._version[0]))
+                edges.append(x if x.requires_grad else None)
+                needs.append(x.requires_grad)
+        self.inputs, self.needs_input_grad = tuple(edges), tuple(needs)
+        self.changes_seen = Version.changes
         self.out_grads = self.watch = None
         self.record = current_record.get()
-        self.versions = versions = []
-        self.changes_seen = Version.changes
-        for x in inputs:
-            if isinstance(x, Tensor):
-                versions.append((x._version, x._version.value))
         if type(out) is not tuple:
             self.n_outputs = 1
             made = Tensor._make(out, self.backend, True, self, 0)
@@ -230,10 +227,10 @@ class Function:
         if Version.changes == self.changes_seen:
             return  # no tensor at all was changed in place since this op ran
         for counter, seen in self.versions:
-            if counter.value != seen:
+            if counter[0] != seen:
                 raise RuntimeError(
                     f"backward: one of the arrays {self!r} needs for its gradient has been modified by an "
-                    f"in-place operation: it is at version {counter.value}; expected version {seen} instead. "
+                    f"in-place operation: it is at version {counter[0]}; expected version {seen} instead. "
                     f"Change it out of place, or run backward before changing it."
                 )
 
@@ -249,6 +246,22 @@ class Function:
         where = "".join(f" {k}={v}" for k, v in record.place.items()) if record else ""
         name = record.name if record and record.name else self.label
         return f"<{type(self).__name__} '{name}'{where}>"
+
+
+def _arrays_of(cls: type[Function], inputs: tuple) -> tuple[Any, list, bool]:
+    """The inputs' backend (one for all), their arrays (numbers as they are), and whether any wants a gradient."""
+    backend = None
+    arrays = []
+    wanted = False
+    for x in inputs:
+        if isinstance(x, Tensor):
+            if x.backend is not backend:
+                backend = x.backend if backend is None else _raise_devices(cls, backend, x.backend)
+            arrays.append(x._data)
+            wanted = wanted or x.requires_grad
+        else:
+            arrays.append(x)
+    return backend, arrays, wanted
 
 
 def _raise_devices(cls: type[Function], first: Any, second: Any) -> None:
@@ -309,7 +322,9 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
             node.check_saved()
             if node.watch is not None:
                 grads = hooks.run_output_hooks(node, grads)
-            in_grads = one_per_input(node, node.backward(*grads))
+            in_grads = node.backward(*grads)
+            if type(in_grads) is not tuple or len(in_grads) != len(node.inputs):
+                in_grads = one_per_input(node, in_grads)  # a bare array for one input (or a mistake)
             for index, grad in enumerate(in_grads):
                 if grad is not None and node.inputs[index] is not None:
                     pending.send(node.inputs[index], grad, node, index)
@@ -317,8 +332,9 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
                 node.release()
         for leaf, grad, fresh in pending.leaf_totals():  # after the leaf's hooks, if it has any
             leaf.accumulate_grad(grad, fresh)
-    finally:  # an error half-way must not leave gradients waiting for the next backward
+    except BaseException:  # an error half-way must not leave gradients waiting for the next backward
         pending.forget(order)
+        raise
 
 
 def one_per_input(node: Function, in_grads: Any) -> tuple:

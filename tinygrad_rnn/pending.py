@@ -125,7 +125,7 @@ class PendingGrads:
             waiting = node.out_grads
             if waiting is None:
                 waiting = node.out_grads = [None] * node.n_outputs
-            waiting[slot] = accumulate(waiting[slot], grad)
+            waiting[slot] = grad if waiting[slot] is None else accumulate(waiting[slot], grad)
         elif edge._hooks is None and type(grad) is not ProductSum and id(edge) not in self.leaves:
             edge.accumulate_grad(grad, False)  # a leaf that no hook watches takes each gradient as it comes
         else:  # its hooks want the total, or a product waits to be merged into one GEMM

@@ -20,20 +20,21 @@ from .printing import format_array
 
 
 class Version:
-    """How many times a tensor's array was changed in place; shared by the tensors that alias that array.
+    """Counts the in-place changes of a tensor's array (skip on a first reading).
 
-    Ops remember the versions of what they use, and backward checks them: an
-    optimizer step between forward and backward cannot mix old and new weights.
+    A tensor's counter is a one-element list, ``[n]``, shared by the tensors
+    that alias the same array (``detach``); a list because it is the cheapest
+    mutable box to make for every tensor. Ops remember the counts of what they
+    use, and backward checks them: an optimizer step between forward and
+    backward cannot mix old and new weights. ``Version.changes`` counts every
+    change of every tensor; while it stands still, backward skips the check.
     """
 
-    __slots__ = ("value",)
-    changes = 0  # in-place changes of any tensor so far: while it stands still, backward can skip its check
+    changes = 0
 
-    def __init__(self) -> None:
-        self.value = 0
-
-    def bump(self) -> None:
-        self.value += 1
+    @staticmethod
+    def bump(counter: list) -> None:
+        counter[0] += 1
         Version.changes += 1
 
 
@@ -67,7 +68,7 @@ class Tensor:
         self._grad = None
         self._node = None
         self._slot = 0
-        self._version = Version()
+        self._version = [0]  # see Version
         self._hooks = None
         self.requires_grad = False
         if requires_grad:
@@ -82,7 +83,7 @@ class Tensor:
         t.requires_grad = requires_grad
         t._node = node
         t._slot = slot
-        t._version = Version()
+        t._version = [0]
         t._hooks = None
         return t
 
@@ -105,7 +106,7 @@ class Tensor:
         if not (hasattr(array, "shape") and hasattr(array, "dtype")):
             raise TypeError(f"data: expected a backend array, got {type(array).__name__}")
         self._data = array
-        self._version.bump()
+        Version.bump(self._version)
 
     # a getter written in C (attrgetter): reading .data costs what reading a plain attribute does
     data = property(
@@ -140,7 +141,7 @@ class Tensor:
             self._grad = Tensor._make(grad if fresh else backend.copy(grad), backend, False, None, 0)
         else:
             self._grad._data += grad
-            self._grad._version.bump()
+            Version.bump(self._grad._version)
 
     def leaf_hooks(self, create: bool = True) -> list | None:
         """The hooks a leaf holds (hooks.py)."""
@@ -396,7 +397,7 @@ class Tensor:
             )
         else:
             self._data[...] = result._data
-            self._version.bump()
+            Version.bump(self._version)
         return self
 
     def tag(self, name: str | None = None, role: str | None = None) -> Tensor:
