@@ -310,15 +310,18 @@ class _RecurrentBase(Module):
             ended: list[tuple] = []  # (h, c) of sequences that have ended, the shortest first
             for t, n in enumerate(sizes):
                 with scope(layer=layer, direction=direction, t=t):
-                    if n < h.shape[0]:  # sequences n, n+1, ... ended at step t−1
-                        h, h_end = h.split([n, h.shape[0] - n])
-                        c, c_end = (None, None) if c is None else c.split([n, c.shape[0] - n])
-                        ended.append((h_end, c_end))
                     h, c = self._step(steps[t], h, c, w_hh_t, b_hh)
-                outputs[t] = h
+                    outputs[t] = h
+                    going_on = sizes[t + 1] if t + 1 < len(sizes) else n
+                    if going_on < n:  # sequences going_on, ..., n−1 end at this step: their state is final
+                        h, h_end = h.split([going_on, n - going_on])
+                        c, c_end = (None, None) if c is None else c.split([going_on, n - going_on])
+                        ended.append((h_end, c_end))
+            if not ended:  # every sequence ran every step
+                return outputs, h, c
             ended.append((h, c))
-            h_last = cat([e[0] for e in reversed(ended)], dim=0)
-            c_last = None if c is None else cat([e[1] for e in reversed(ended)], dim=0)
+            h_last = cat([e[0] for e in reversed(ended)], dim=0).tag("h_n")
+            c_last = None if c is None else cat([e[1] for e in reversed(ended)], dim=0).tag("c_n")
             return outputs, h_last, c_last
         h, c = h0, c0
         if sizes[-1] < h0.shape[0]:  # only the longest sequences have the last step

@@ -15,6 +15,7 @@ the model's doing alone. Everything is seeded: weights by
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +23,7 @@ import tinygrad_rnn as tg
 
 from ..backend import np
 from ..data import adding_problem
+from ..nn.utils.rnn import pack_padded_sequence
 from ..record import record_shapes
 from .gradients import GradientRecord, record_gradients
 
@@ -97,16 +99,26 @@ def unroll(
     forget_bias: float = DEFAULT_FORGET_BIAS,
     batch: int = 1,
     seed: int = 0,
+    lengths: Sequence[int] | None = None,
 ) -> Trace:
     """Builds a seeded layer, runs it on an adding-problem batch, and backpropagates the projection loss.
 
     Returns a :class:`Trace` ready for ``viz.draw`` or ``viz.compare``; the forward runs inside
-    ``record_shapes()``, so a picture may print each op's output shape.
+    ``record_shapes()``, so a picture may print each op's output shape. With ``lengths`` (one per
+    sequence, the longest at most ``steps``) the batch is packed: each sequence stops at its own
+    length, and the loss reads each one's own last hidden state.
     """
+    if lengths is not None:
+        lengths = list(lengths)
+        if batch not in (1, len(lengths)):
+            raise ValueError(f"unroll: lengths gives {len(lengths)} sequences, but batch is {batch}; leave batch out")
+        batch = len(lengths)
     tg.manual_seed(seed)
     layer = make_layer(cell, hidden_size, forget_bias=forget_bias)
     rng = np.random.default_rng(seed)
     x, _ = adding_problem(batch, steps, rng, device=tg.get_default_device())
+    if lengths is not None:
+        x = pack_padded_sequence(x, lengths, enforce_sorted=False)
     with record_shapes():  # a trace is made to be drawn, and drawings may print each op's shape
         loss = projection_loss(layer, x, rng)
     with record_gradients() as grads:

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 from ..autograd import Function
 from ..ops.arithmetic import Add, Mul, Sub
+from ..ops.joining import Split
 from ..study.graph import Graph, Place, record_of
 
 CARRY_OPS = (Mul, Add, Sub)  # ops that pass a gradient on scaled by a gate, or unchanged
@@ -79,7 +80,10 @@ def _paths(graph: Graph, start: Function, goal: Function, members: set[int]) -> 
                 on_path[key] = any(id(e.head) in members and reaches(e.head) for e in graph.users(node))
         return on_path[key]
 
-    for e in graph.users(start):
-        if id(e.head) in members:
-            reaches(e.head)
+    # in a packed batch the state of step t−1 may first be split (the sequences that end leave it)
+    carried = [start] + [e.head for e in graph.users(start) if isinstance(e.head, Split)]
+    for node in carried:
+        for e in graph.users(node):
+            if id(e.head) in members:
+                reaches(e.head)
     return {k for k, v in on_path.items() if v}

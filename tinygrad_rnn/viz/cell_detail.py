@@ -110,7 +110,9 @@ def _edges(p: Picture, g: Any, grid: Grid, inputs: dict[Place, list], members: l
         inputs[where].append((p.source_name(e.source, step_number(where)), norm))
         return []
     if route == "stub-out":
-        stub = p.stub(g, "→ " + html.escape(pretty_symbol(e.head)), "goes on to an op drawn once elsewhere")
+        name = record_of(e.head).name  # e.g. h_n, where a packed batch's ended sequences meet
+        target = subscripted(name) if name else html.escape(pretty_symbol(e.head))
+        stub = p.stub(g, "→ " + target, "goes on to an op drawn once elsewhere")
         return [(tail + ":n", stub, attrs)]
     if is_step(src_unit) and is_step(head_unit):
         return _step_to_step(p, g, grid, e, src_unit, head_unit, kind, attrs)
@@ -157,9 +159,9 @@ def _cell_box(p: Picture, g: Any, where: Place, nodes: list[Function], inputs: l
         top = state or hidden
         name = subscripted(record_of(top).name or "s_t", step)
         rows.append(f'<TR><TD PORT="top" BGCOLOR="{ROLE_COLOURS["cell state"]}" COLSPAN="2">{name}</TD></TR>')
-    lane = ""
+    lane = _sequences(p, where, hidden)
     if len(p.lanes) > 1:  # which layer, and which way it runs
-        lane = f'<BR/><FONT POINT-SIZE="9">layer {where.layer} {"←" if where.direction == "reverse" else "→"}</FONT>'
+        lane += f'<BR/><FONT POINT-SIZE="9">layer {where.layer} {"←" if where.direction == "reverse" else "→"}</FONT>'
     name = f'<B>{_cell_name(nodes)}</B> <FONT POINT-SIZE="10">t={step}</FONT>{lane}'
     rows.append(f'<TR><TD PORT="mid" COLSPAN="2">{name}</TD></TR>')
     if hidden is not None:
@@ -174,6 +176,25 @@ def _cell_box(p: Picture, g: Any, where: Place, nodes: list[Function], inputs: l
     label = '<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">' + "".join(rows) + "</TABLE>>"
     # class "cell": Diagram never mirrors a picture with ports, which would swap the rows' edges
     g.node(p.unit_id(where), label=label, shape="plain", **{"class": "cell"})
+
+
+def _rows(node: Function | None) -> int | None:
+    shapes = record_of(node).shapes if node is not None else None
+    return shapes[0][0] if shapes and len(shapes[0]) == 2 else None
+
+
+def _sequences(p: Picture, where: Place, hidden: Function | None) -> str:
+    """Under a step of a packed batch that some sequences have left: "2 of 3 sequences" (from recorded shapes)."""
+    here = _rows(hidden)
+    lane = [
+        _rows(next((n for n in nodes if record_of(n).role == "hidden state"), None))
+        for w, nodes in p.steps.items()
+        if w.lane == where.lane
+    ]
+    most = max((r for r in lane if r is not None), default=None)
+    if here is None or most is None or here == most:
+        return ""
+    return f'<BR/><FONT POINT-SIZE="9">{here} of {most} sequences</FONT>'
 
 
 def _loop_box(p: Picture, g: Any, where: Place, nodes: list[Function]) -> None:

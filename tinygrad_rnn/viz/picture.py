@@ -15,7 +15,7 @@ from typing import Any
 
 from ..autograd import Function
 from ..nn.module import Parameter
-from ..ops.joining import Unbind
+from ..ops.joining import Split, Unbind
 from ..ops.shaping import Permute
 from ..study.experiment import Trace
 from ..study.graph import LEAF, OUTSIDE, Edge, Graph, Place, parameter_names, place, record_of, walk
@@ -128,8 +128,9 @@ class Picture:
         if type(source) is not tuple:
             return self.leaf_symbol(source)
         node, slot = source
-        if isinstance(node, Unbind) and type(node.inputs[0]) is tuple and record_of(node.inputs[0][0]).name:
-            return subscripted(record_of(node.inputs[0][0]).name, slot + 1)  # the slice for step slot+1
+        # the slice for step slot+1: unbind cuts a padded batch into steps, split a packed one
+        if isinstance(node, Unbind | Split) and type(node.inputs[0]) is tuple and record_of(node.inputs[0][0]).name:
+            return subscripted(record_of(node.inputs[0][0]).name, slot + 1)
         if pretty_symbol(node) == "·ᵀ" and type(node.inputs[0]) is not tuple and node.inputs[0] is not None:
             return self.leaf_symbol(node.inputs[0]) + "ᵀ"
         if record_of(node).name:
