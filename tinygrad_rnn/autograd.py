@@ -22,10 +22,12 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
+from contextlib import nullcontext
 from contextvars import ContextVar
 from typing import Any
 
 from . import hooks
+from .collector import LONG_GRAPH, collector_paused
 from .pending import PendingGrads
 from .record import Record, current_record, record_shapes, recording_shapes, scope  # noqa: F401 (the public names)
 
@@ -313,8 +315,8 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
     input, or, for a leaf, into its ``.grad`` once all have arrived.
     """
     order = topological_order(root.grad_fn)
-    pending = PendingGrads(root, gradient)  # where gradients wait, summed cheaply: see pending.py
-    try:
+    pending = PendingGrads(root, gradient, order)  # where gradients wait, summed cheaply: see pending.py
+    with collector_paused() if len(order) > LONG_GRAPH else nullcontext(), pending:
         for node in reversed(order):
             grads = pending.take(node)
             if grads is None:
@@ -332,9 +334,6 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
                 node.release()
         for leaf, grad, fresh in pending.leaf_totals():  # after the leaf's hooks, if it has any
             leaf.accumulate_grad(grad, fresh)
-    except BaseException:  # an error half-way must not leave gradients waiting for the next backward
-        pending.forget(order)
-        raise
 
 
 def one_per_input(node: Function, in_grads: Any) -> tuple:

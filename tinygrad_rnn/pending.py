@@ -108,10 +108,11 @@ class PendingGrads:
     products, which are merged into one GEMM at the end.
     """
 
-    __slots__ = ("leaves", "edge_hooks")
+    __slots__ = ("leaves", "edge_hooks", "nodes")
 
-    def __init__(self, root: Any, gradient: Any) -> None:
-        """Starts a backward pass from ``root`` (a tensor), with the gradient of the root itself."""
+    def __init__(self, root: Any, gradient: Any, nodes: list) -> None:
+        """Starts a backward pass over ``nodes`` from ``root`` (a tensor), with the gradient of the root itself."""
+        self.nodes = nodes
         self.leaves: dict[int, list] = {}  # id(leaf) → [leaf, pending]; holding the leaf keeps its id unique
         self.edge_hooks = hooks.active_edge_hooks()  # the visualiser's, usually none
         self.send(root if root.grad_fn is None else (root.grad_fn, root.output_nr), gradient)
@@ -156,6 +157,13 @@ class PendingGrads:
                 grad, fresh = hooks.run_hooks(leaf._hooks, grad, leaf.backend), False
             totals.append((leaf, grad, fresh))
         return totals
+
+    def __enter__(self) -> PendingGrads:
+        return self
+
+    def __exit__(self, error_type: Any, *exc: Any) -> None:
+        if error_type is not None:  # an error half-way must not leave gradients waiting for the next pass
+            self.forget(self.nodes)
 
     def forget(self, nodes: list) -> None:
         """Drops whatever still waits (after an error half-way, nothing is left for the next pass)."""
