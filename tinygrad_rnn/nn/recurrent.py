@@ -279,9 +279,12 @@ class _RecurrentBase(Module):
         ``x`` is (L, N, I) padded or (total steps, I) packed; step t has ``sizes[t]`` rows.
         """
         w_ih, _, b_ih, b_hh = self._weights(layer, suffix)
-        features = x.shape[-1]
         with scope(layer=layer, direction="reverse" if suffix else "forward"):
-            projected = (x if x.ndim == 2 else x.reshape(-1, features)) @ w_ih.T
+            if x.ndim == 2:  # packed: the real steps of every sequence, in time order
+                projected = x @ w_ih.T
+            else:
+                length, batch, features = x.shape
+                projected = x.reshape(length * batch, features) @ w_ih.T  # W_ih·x_t for every t: one matmul
             if b_ih is not None:
                 projected = projected + (b_ih if self.gates == 3 else b_ih + b_hh)
             if len(set(sizes)) == 1:  # every sequence runs every step
