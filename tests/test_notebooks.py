@@ -94,6 +94,21 @@ def test_student_edition_checks_fail_without_answers(monkeypatch):
     assert all(errors), "every check cell fails while its exercise is a stub"
 
 
+def test_a_wrong_answer_fails_its_check(monkeypatch):
+    """Notebook 01's first exercise with a classic mistake (x is used twice; one use forgotten)."""
+    cells = read(ENGLISH[0]).cells
+    setup = next(c for c in cells if c.cell_type == "code")
+    k = next(i for i, c in enumerate(cells) if "solution" in tags(c))
+    wrong = nbformat.from_dict(dict(cells[k]))
+    assert "return ds * w * x + s," in wrong.source, "the test expects notebook 01's solution as written"
+    wrong.source = wrong.source.replace("return ds * w * x + s,", "return ds * w * x,")
+    notebook = nbformat.v4.new_notebook(cells=[setup, wrong, cells[k + 1]], metadata=read(ENGLISH[0]).metadata)
+    execute(notebook, quick=True, allow_errors=True, monkeypatch=monkeypatch)
+    errors = [o for o in notebook.cells[2].outputs if o.output_type == "error"]
+    assert errors and errors[0]["ename"] == "AssertionError", "the check must reject a wrong dL/dx"
+    assert "dL/dx" in errors[0]["evalue"]
+
+
 def test_stub_replaces_each_answer_and_keeps_the_rest():
     tool = load_student_tool()
     source = (
