@@ -63,3 +63,16 @@ def test_unroll_checks_lengths_against_batch():
         study.unroll("gru", steps=4, lengths=[4, 2], batch=3)
     with pytest.raises(ValueError, match=r"lengths\[0\] is 5, longer than the padded input's 4 steps"):
         study.unroll("gru", steps=4, lengths=[5, 2])
+
+
+def test_the_command_line_draws_a_packed_batch(tmp_path):
+    from tinygrad_rnn import cli
+
+    out = tmp_path / "packed.dot"  # the DOT source: no Graphviz program needed
+    argv = ["graph", "--cell", "gru", "--steps", "6", "--lengths", "6,2", "--detail", "cell", "--grad", "-o", str(out)]
+    assert cli.main(argv) == 0
+    assert out.read_text().count("1 of 2 sequences") == 4
+    for lengths in ("7,2", "6,0", "6,two"):
+        with pytest.raises(SystemExit) as stopped:
+            cli.main(["graph", "--cell", "gru", "--steps", "6", "--lengths", lengths, "-o", str(out)])
+        assert stopped.value.code == 2

@@ -79,6 +79,11 @@ def _count(name: str, limit: int | None = None) -> Any:
     return _whole(name, 0, limit)
 
 
+def _lengths(text: str) -> list[int]:
+    """``--lengths 10,4``: positive whole numbers, one per sequence of a packed batch."""
+    return [_positive("--lengths", MAX_STEPS)(part.strip()) for part in text.split(",")]
+
+
 def _finite(name: str) -> Any:
     def parse(text: str) -> float:
         try:
@@ -143,6 +148,16 @@ def _common(p: argparse.ArgumentParser, steps: int, hidden: int) -> None:
     )
 
 
+def _lengths_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--lengths",
+        type=_lengths,
+        metavar="L1,L2,...",
+        help="a packed batch, one sequence per length (each at most --steps): a sequence that ends early "
+        "leaves the picture at its own last step",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``tinygrad-rnn``, with one subcommand per picture."""
     parser = _Parser(
@@ -163,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     graph.add_argument("--cell", choices=("rnn", "lstm", "gru"), required=True, help="which cell (rnn: tanh RNN)")
     _common(graph, steps=10, hidden=8)
+    _lengths_option(graph)
     graph.add_argument(
         "--detail", choices=("op", "cell"), default="op", help="op: every primitive; cell: one box per step"
     )
@@ -180,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
         "with their time steps aligned, every edge coloured by its gradient norm on one shared scale.",
     )
     _common(compare, steps=20, hidden=8)
+    _lengths_option(compare)
     compare.add_argument("--detail", choices=("op", "cell"), default="cell", help="cell (default) or op")
     compare.add_argument("--wrap", type=_positive("--wrap", MAX_STEPS), help="steps per row (default 20 past 30 steps)")
     compare.add_argument(
@@ -219,7 +236,14 @@ def _graph(args: argparse.Namespace) -> Any:
     from . import viz
     from .study import unroll
 
-    trace = unroll(args.cell, args.steps, hidden_size=args.hidden_size, forget_bias=args.forget_bias, seed=args.seed)
+    trace = unroll(
+        args.cell,
+        args.steps,
+        hidden_size=args.hidden_size,
+        forget_bias=args.forget_bias,
+        seed=args.seed,
+        lengths=args.lengths,
+    )
     if not args.grad:
         trace.grads = None
     return viz.draw(trace, args.detail, shapes=args.shapes, wrap=args.wrap)
@@ -230,7 +254,14 @@ def _compare(args: argparse.Namespace) -> Any:
     from .study import unroll
 
     traces = [
-        unroll(cell, args.steps, hidden_size=args.hidden_size, forget_bias=args.forget_bias, seed=args.seed)
+        unroll(
+            cell,
+            args.steps,
+            hidden_size=args.hidden_size,
+            forget_bias=args.forget_bias,
+            seed=args.seed,
+            lengths=args.lengths,
+        )
         for cell in ("rnn", "lstm", "gru")
     ]
     return viz.compare(traces, args.detail, wrap=args.wrap)
@@ -364,6 +395,13 @@ def main(argv: list[str] | None = None) -> int:
     """Runs ``tinygrad-rnn`` with ``argv`` (default: the command line); returns the exit status."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    lengths = getattr(args, "lengths", None)
+    if lengths and max(lengths) > args.steps:
+        parser.exit(
+            2,
+            f"tinygrad-rnn {args.command}: error: --lengths must be at most --steps ({args.steps}), "
+            f"got {max(lengths)}\n",
+        )
     too_large = _too_large(args)
     if too_large:
         parser.exit(2, f"tinygrad-rnn {args.command}: error: {too_large}\n")
