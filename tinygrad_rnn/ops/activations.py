@@ -209,7 +209,7 @@ def abs(x: Tensor) -> Tensor:  # noqa: A001 (PyTorch's name)
 
 
 def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
-    """Limits x to [min, max] (either may be None).
+    """Limits x to [min, max] (either may be None; min > max is a ValueError).
 
     >>> import tinygrad_rnn as tg
     >>> tg.clamp(tg.Tensor([-2.0, 0.5, 2.0]), -1, 1).tolist()
@@ -217,7 +217,7 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     """
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
-    if min is not None and max is not None and min > max:
+    if min is not None and max is not None and min > max:  # PyTorch gives max everywhere: almost always a slip
         raise ValueError(f"clamp: min ({min}) is larger than max ({max})")
     if not isinstance(x, Tensor):
         raise TypeError(f"clamp: expected a Tensor, got {type(x).__name__}")

@@ -186,7 +186,7 @@ def _check_matmul(a: Tensor, b: Tensor) -> None:
         raise TypeError(f"matmul: both arguments need the same dtype, got {a.dtype!r} and {b.dtype!r}")
 
 
-def _promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
+def promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     """PyTorch's rule for two tensors: float64 > float32 > int64 > bool, except that a 0-d
     tensor does not lift a dimensioned one of its own kind (``loss / Tensor(n)`` stays float32)."""
     if a.dtype.is_floating_point == b.dtype.is_floating_point and (a.ndim == 0) != (b.ndim == 0):
@@ -216,7 +216,7 @@ def _binary(cls: type[Function], a: Any, b: Any) -> Tensor:
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             if a.dtype != b.dtype:  # by name: arrays of two backends have incomparable dtypes
-                a, b = _promote(a, b)
+                a, b = promote(a, b)
         elif isinstance(b, _SCALARS):
             if isinstance(b, float) and not a.dtype.is_floating_point:
                 a = a.to(get_default_dtype())
@@ -241,8 +241,17 @@ def add(a: Any, b: Any) -> Tensor:
     return _binary(Add, a, b)
 
 
+def _is_bool(x: Any) -> bool:
+    return isinstance(x, Tensor) and x.dtype.name == "bool"
+
+
 def sub(a: Any, b: Any) -> Tensor:
     """a − b, broadcasting."""
+    if _is_bool(a) or _is_bool(b):
+        raise TypeError(
+            "sub: subtraction with a bool tensor is not supported (as in PyTorch); "
+            "convert it with .long() or .float() first"
+        )
     return _binary(Sub, a, b)
 
 
@@ -265,6 +274,10 @@ def div(a: Any, b: Any) -> Tensor:
 
 def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
     """a ** b, broadcasting; either side may be a Python number."""
+    if _is_bool(a) and _is_bool(b):
+        raise TypeError("pow: a bool tensor to a bool tensor's power is not supported; convert one with .long()")
+    if _is_bool(a):
+        a = a.long()  # True/False count as 1/0, and the result is int64 (or float), as in PyTorch
     if isinstance(a, Tensor) and isinstance(b, int) and not isinstance(b, bool) and a.dtype.is_floating_point:
         b = float(b)  # an int power of a float tensor: the array API wants matching kinds
     return _binary(Pow, a, b)

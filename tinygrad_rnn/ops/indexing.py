@@ -6,7 +6,9 @@ import operator
 from typing import Any
 
 from ..autograd import Function
+from ..dtypes import get_default_dtype
 from ..tensor import Tensor
+from .arithmetic import promote
 from .base import as_tensor, broadcast_shapes, python_number, unbroadcast
 
 
@@ -140,6 +142,14 @@ def where(condition: Tensor, a: Any, b: Any) -> Tensor:
         raise TypeError(f"where: condition must be a bool tensor, got {getattr(condition, 'dtype', type(condition))}")
     broadcast_shapes("where", condition.shape, getattr(a, "shape", ()), getattr(b, "shape", ()))
     a, b = python_number(a), python_number(b)
+    # the result's dtype by PyTorch's rules (float32 with int64 stays float32), not NumPy's
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a.dtype != b.dtype:
+            a, b = promote(a, b)
+    elif isinstance(a, Tensor) and isinstance(b, float) and not a.dtype.is_floating_point:
+        a = a.to(get_default_dtype())
+    elif isinstance(b, Tensor) and isinstance(a, float) and not b.dtype.is_floating_point:
+        b = b.to(get_default_dtype())
     return Where.apply(condition, a, b)
 
 

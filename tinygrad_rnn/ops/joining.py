@@ -156,13 +156,15 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     >>> [p.shape for p in tg.split(tg.zeros(5, 2), 2, dim=0)]
     [(2, 2), (2, 2), (1, 2)]
     """
+    if x.ndim == 0:
+        raise ValueError("split: expected a tensor with at least 1 dimension, got a 0-d tensor")
     axis = normalize_dim("split", dim, x.ndim)
     length = x.shape[axis]
     if not isinstance(split_size_or_sections, (tuple, list)):
         size = as_index("split", "split_size", split_size_or_sections)
-        if size <= 0:
-            raise ValueError(f"split: split_size must be positive, got {size}")
-        sizes = [size] * (length // size) + ([length % size] if length % size else [])
+        if size < 0 or (size == 0 and length):
+            raise ValueError(f"split: split_size must be positive (or 0 for an empty dimension), got {size}")
+        sizes = [size] * (length // size) + ([length % size] if length % size else []) if size else [0]
     else:
         sizes = [as_index("split", "split_size_or_sections", s) for s in split_size_or_sections]
         if sum(sizes) != length or any(s < 0 for s in sizes):
@@ -187,8 +189,12 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     chunks = as_index("chunk", "chunks", chunks)
     if chunks <= 0:
         raise ValueError(f"chunk: number of chunks must be positive, got {chunks}")
+    if x.ndim == 0:
+        raise ValueError("chunk: expected a tensor with at least 1 dimension, got a 0-d tensor")
     axis = normalize_dim("chunk", dim, x.ndim)
-    size = max(-(-x.shape[axis] // chunks), 1)
+    if x.shape[axis] == 0:  # an empty dimension makes ``chunks`` empty pieces, as in PyTorch
+        return split(x, [0] * chunks, axis)
+    size = -(-x.shape[axis] // chunks)
     return split(x, size, axis)
 
 

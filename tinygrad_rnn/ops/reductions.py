@@ -132,10 +132,11 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     >>> values.tolist(), indices.tolist()
     ([5.0, 7.0], [1, 0])
     """
-    if x.numel() == 0:
-        raise ValueError(f"max: expected a non-empty tensor, got shape {x.shape}")
     if dim is not None and not isinstance(dim, (tuple, list)):
         dim = as_index("max", "dim", dim)  # a NumPy integer counts as an int
+    if x.numel() == 0 and (x.ndim == 0 or 0 in (x.shape[a] for a in _axes("max", x, dim))):
+        # a maximum has no identity: only an empty axis that is not reduced may stay (as in PyTorch)
+        raise ValueError(f"max: expected a non-empty tensor (or axis to reduce), got shape {x.shape} and dim {dim}")
     if isinstance(dim, int) and x.ndim == 0:  # PyTorch: the value itself, at index 0
         values = Max.apply(x, axes=_axes("max", x, dim), keepdim=keepdim)
         return MaxResult(values, Tensor.wrap(x.backend.xp.zeros((), dtype=x.backend.dtype("int64")), x.backend))
@@ -150,9 +151,12 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the maximum (of the flattened tensor when ``dim`` is None)."""
+    if x.dtype.name == "bool":
+        raise TypeError("argmax: bool tensors are not supported (as in PyTorch); use .long() first")
     xp = x.backend.xp
-    if dim is None:
-        return Tensor.wrap(xp.argmax(xp.reshape(x.data, (-1,))), x.backend)
+    if dim is None:  # the index into the flattened tensor; keepdim keeps every axis, of size 1 (as in PyTorch)
+        index = xp.argmax(xp.reshape(x.data, (-1,)))
+        return Tensor.wrap(xp.reshape(index, (1,) * x.ndim) if keepdim else index, x.backend)
     axis = normalize_dim("argmax", dim, x.ndim)
     if x.ndim == 0:
         return Tensor.wrap(xp.zeros((), dtype=x.backend.dtype("int64")), x.backend)

@@ -145,7 +145,10 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
         )
     if x.ndim == 0:
         return reshape(x, 1)
-    return reshape(x, *x.shape[:start], -1, *x.shape[end + 1 :])
+    merged = 1
+    for n in x.shape[start : end + 1]:
+        merged *= n  # not -1: with a 0-size axis elsewhere, -1 could not be inferred
+    return reshape(x, *x.shape[:start], merged, *x.shape[end + 1 :])
 
 
 def permute(x: Tensor, *dims: Any) -> Tensor:
@@ -160,6 +163,8 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swaps two axes. ``tg.transpose(x, 0, 1)``"""
     a, b = normalize_dim("transpose", dim0, x.ndim, "dim0"), normalize_dim("transpose", dim1, x.ndim, "dim1")
+    if x.ndim == 0:  # dims 0 and -1 name the one "axis" a 0-d tensor has: nothing moves
+        return x
     dims = list(range(x.ndim))
     dims[a], dims[b] = dims[b], dims[a]
     return Transpose.apply(x, dims=tuple(dims))
@@ -191,6 +196,8 @@ def squeeze(x: Tensor, dim: int | tuple | list | None = None) -> Tensor:
 
 def expand(x: Tensor, *sizes: Any) -> Tensor:
     """A broadcast view to a larger shape; -1 keeps a size. The gradient is summed back."""
+    if not sizes:
+        raise TypeError(f"expand: expected the sizes to expand shape {x.shape} to, got none")
     sizes = _sizes("expand", "each of sizes", sizes)
     if len(sizes) < x.ndim:
         raise ValueError(f"expand: the number of sizes {sizes} must be at least the number of dimensions of {x.shape}")
