@@ -101,6 +101,11 @@ def run_scaling(args: argparse.Namespace) -> dict[str, Any]:
     result = scaling.measure("lstm", config_name, lengths, args.device)
     print(f"\nscaling in T: lstm, {CONFIGS[config_name].describe().split(' T=')[0]}, one step, median ms")
     print(report.scaling_table(result))
+    user_lengths = scaling.QUICK_USER_LENGTHS if args.quick else scaling.USER_LENGTHS
+    progress(f"[scaling] tiny lstm as users run it (collector on), T = {', '.join(map(str, user_lengths))}")
+    result["as_users_run"] = users = scaling.measure_as_users_run(user_lengths, args.device)
+    print(f"\nscaling as users run it: lstm {users['config']}, the collector on, whole step, µs per time step")
+    print(report.user_scaling_table(users))
     return result
 
 

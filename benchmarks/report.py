@@ -112,6 +112,12 @@ def scaling_table(scaling: dict[str, Any]) -> str:
     return text
 
 
+def user_scaling_table(users: dict[str, Any]) -> str:
+    text = table(["T", "µs per step"], [[str(row["T"]), f"{row['us_per_step']:.0f}"] for row in users["rows"]])
+    short, long = users["pair"]
+    return text + f"\nwhole step t({long})/t({short}): {users['ratio']:.2f}  (4.00 = linear in T)"
+
+
 def _phase_cells(entry: dict[str, Any]) -> list[str]:
     if "error" in entry:
         return [entry["error"][:40], "—"]

@@ -127,3 +127,44 @@ def _sync(device: str) -> Callable[[], None]:
     import cupy
 
     return cupy.cuda.get_current_stream().synchronize
+
+
+USER_LENGTHS = (250, 1000, 4000)
+QUICK_USER_LENGTHS = (50, 200)
+
+
+def measure_as_users_run(lengths: tuple[int, ...] = USER_LENGTHS, device: str = "cpu") -> dict[str, Any]:
+    """A tiny LSTM's whole step, µs per time step, with Python's collector on and nothing frozen: a user's script.
+
+    The suite freezes the collector's view after its imports (so that torch's objects tax no one);
+    here that is undone for the measurement, because what grows with T is exactly what the collector
+    walks in a user's script: the graph's own objects.
+    """
+    config = CONFIGS["tiny"]
+    sync = _sync(device)
+    frozen = gc.get_freeze_count()
+    gc.unfreeze()
+    was_enabled = gc.isenabled()
+    gc.enable()
+    rows = []
+    try:
+        for length in lengths:
+            forward, backward = _tinygrad_phases("lstm", replace(config, T=length), device)
+            backward(forward())  # warm-up
+            samples = []
+            for _ in range(3):
+                start = time.perf_counter()
+                backward(forward())
+                sync()
+                samples.append((time.perf_counter() - start) * 1e6 / length)
+            rows.append({"T": length, "us_per_step": statistics.median(samples)})
+    finally:
+        if not was_enabled:
+            gc.disable()
+        if frozen:
+            gc.freeze()
+    first, last = rows[0], rows[-1]
+    pair = next(((a, b) for a, b in zip(rows, rows[1:]) if b["T"] == 4 * a["T"]), (first, last))
+    ratio = pair[1]["us_per_step"] * pair[1]["T"] / (pair[0]["us_per_step"] * pair[0]["T"])
+    sizes = f"B={config.B}, I={config.I}, H={config.H}"
+    return {"config": sizes, "rows": rows, "pair": [pair[0]["T"], pair[1]["T"]], "ratio": ratio}

@@ -26,6 +26,7 @@ from typing import Any
 
 from .. import functional as F
 from ..autograd import scope
+from ..collector import collector_paused
 from ..creation import zeros
 from ..ops import cat, stack
 from ..tensor import Tensor
@@ -250,9 +251,10 @@ class _RecurrentBase(Module):
             for d, suffix in enumerate(self._suffixes()):
                 k = layer * self.num_directions + d
                 steps = self._project(x, sizes, layer, suffix)
-                out, h_last, c_last = self._run_direction(
-                    steps, layer, suffix, h_states[k], None if c_states is None else c_states[k]
-                )
+                with collector_paused():  # T steps of small objects and no cycles: see collector.py
+                    out, h_last, c_last = self._run_direction(
+                        steps, layer, suffix, h_states[k], None if c_states is None else c_states[k]
+                    )
                 outputs.append(cat(out, dim=0) if packed else stack(out, dim=0))
                 h_n.append(h_last)
                 c_n.append(c_last)
