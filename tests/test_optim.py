@@ -570,3 +570,18 @@ def test_clip_grad_norm_float32_gradients_stay_float32():
     assert p.grad.dtype == tg.float32
     assert norm.item() == pytest.approx(13.0, rel=1e-6)
     assert float(np.linalg.norm(p.grad.numpy())) == pytest.approx(1.0, rel=1e-5)
+
+
+def test_load_state_dict_is_all_or_nothing():
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    opt = tg.optim.Adam([w], lr=0.1)
+    w.grad = tg.Tensor([0.5, 0.5])
+    opt.step()
+    saved = opt.state_dict()
+    other = tg.optim.Adam([tg.Tensor([0.0, 0.0], requires_grad=True)], lr=0.5)
+    bad = {"param_groups": saved["param_groups"], "state": {0: {**saved["state"][0], "exp_avg": np.zeros(3)}}}
+    with pytest.raises(ValueError, match=r"exp_avg.*shape \(3,\), expected \(2,\)"):
+        other.load_state_dict(bad)
+    assert other.param_groups[0]["lr"] == 0.5 and other.state == {}  # nothing half-loaded
+    other.load_state_dict(saved)
+    assert other.param_groups[0]["lr"] == 0.1 and other.state[0]["step"] == 1

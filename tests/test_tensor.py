@@ -296,3 +296,8 @@ def test_slices_past_the_end_are_clipped_on_every_backend(device: str) -> None:
     assert x[None, 1:, -5:].shape == (1, 2, 2)
     x[1:99].sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [[0, 0], [1, 1], [1, 1]])
+
+
+def test_a_ragged_list_is_named_plainly():
+    with pytest.raises(ValueError, match=r"Tensor: expected a sequence of equal lengths .*\[\[1, 2\], \[3\]\]"):
+        tg.Tensor([[1, 2], [3]])

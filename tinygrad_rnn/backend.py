@@ -91,7 +91,12 @@ class Backend:
             return self._cast(self.xp.asarray(data, copy=True), dtype)
         if hasattr(data, "__array__") or hasattr(data, "__dlpack__"):
             return self.asarray(np.asarray(data), dtype, default_float)
-        arr = np.asarray(data)
+        try:
+            arr = np.asarray(data)
+        except ValueError:  # ragged nested lists: say it as torch does, without NumPy's internals
+            raise ValueError(
+                f"Tensor: expected a sequence of equal lengths at every depth (a rectangular array), got {data!r}"
+            ) from None
         if arr.dtype.kind == "f":
             arr = arr.astype(default_float)
         elif arr.dtype.kind in "iu":

@@ -98,20 +98,33 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restores settings and state saved by ``state_dict()``: all of it, or (on any error) nothing."""
+        name = f"{type(self).__name__}.load_state_dict"
+        if not isinstance(state_dict, dict) or not {"param_groups", "state"} <= set(state_dict):
+            raise TypeError(f"{name}: expected a dict with 'param_groups' and 'state', got {type(state_dict).__name__}")
         groups = state_dict["param_groups"]
         if [len(g["params"]) for g in groups] != [len(g["params"]) for g in self.param_groups]:
             raise ValueError(
-                f"{type(self).__name__}.load_state_dict: the saved groups hold "
+                f"{name}: the saved groups hold "
                 f"{[len(g['params']) for g in groups]} parameters, this optimizer's "
                 f"{[len(g['params']) for g in self.param_groups]}"
             )
         params = self._params()
+        state = {}  # built whole first: a bad entry leaves the optimizer as it was
+        for key, values in state_dict["state"].items():
+            index = int(key)
+            if not 0 <= index < len(params):
+                raise ValueError(f"{name}: state for parameter {index}, but there are {len(params)}")
+            p = params[index]
+            state[index] = restored = {k: _restore(k, v, p) for k, v in values.items()}
+            for k, v in restored.items():
+                if isinstance(v, Tensor) and v.shape != p.shape:
+                    raise ValueError(
+                        f"{name}: state {k!r} of parameter {index} has shape {v.shape}, expected {p.shape}"
+                    )
         for saved, group in zip(groups, self.param_groups):
             group.update({k: v for k, v in saved.items() if k != "params"})
-        self.state = {}
-        for key, values in state_dict["state"].items():
-            p = params[int(key)]
-            self.state[int(key)] = {k: _restore(k, v, p) for k, v in values.items()}
+        self.state = state
 
 
 def _restore(key: str, value: Any, like: Tensor) -> Any:
