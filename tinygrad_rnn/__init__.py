@@ -8,7 +8,7 @@
 [0.235, 0.235]
 """
 
-from . import autograd  # noqa: I001  (first: tensor.py and the ops build on it)
+from . import autograd  # noqa: F401, I001  (first: tensor.py and the ops build on it)
 from . import functional, nn, optim
 from .autograd import Function, enable_grad, is_grad_enabled, no_grad, scope
 from .backend import cuda_is_available, get_default_device, manual_seed, set_default_device

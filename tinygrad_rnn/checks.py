@@ -20,7 +20,7 @@ import operator
 from typing import Any
 
 
-def _shown(value: Any) -> str:
+def shown(value: Any) -> str:
     """``value`` as the message shows it: its repr, and its type where the repr hides it."""
     text = repr(value)
     if len(text) > 60:
@@ -33,7 +33,7 @@ def _shown(value: Any) -> str:
 def check_int(fn: str, name: str, value: Any, minimum: int | None = None) -> int:
     """``value`` as a Python int (NumPy integers too; bools and floats are refused, as torch refuses them)."""
     if isinstance(value, bool) or not hasattr(value, "__index__"):
-        raise TypeError(f"{fn}: {name} must be an integer, got {_shown(value)}")
+        raise TypeError(f"{fn}: {name} must be an integer, got {shown(value)}")
     value = operator.index(value)
     if minimum is not None and value < minimum:
         raise ValueError(f"{fn}: {name} must be an integer >= {minimum}, got {value}")
@@ -51,9 +51,9 @@ def check_number(
     """``value`` as a float: a real number (not a bool, not NaN), >= ``minimum``, < ``below``, finite if asked."""
     is_bool = isinstance(value, bool) or type(value).__name__ == "bool_"  # NumPy's bool converts to 1.0: refuse it
     if is_bool or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
-        raise TypeError(f"{fn}: {name} must be a number, got {_shown(value)}")
+        raise TypeError(f"{fn}: {name} must be a number, got {shown(value)}")
     if isinstance(value, complex) or hasattr(value, "imag") and getattr(value, "imag", 0) != 0:
-        raise TypeError(f"{fn}: {name} must be a real number, got {_shown(value)}")
+        raise TypeError(f"{fn}: {name} must be a real number, got {shown(value)}")
     number = float(value)
     bounds = [f">= {minimum}"] if minimum is not None else []
     bounds += [f"< {below}"] if below is not None else []
@@ -72,12 +72,12 @@ def check_number(
 def check_bool(fn: str, name: str, value: Any) -> bool:
     """``value`` as a bool (True, False or a NumPy bool; not a string such as "yes")."""
     if type(value).__name__ not in ("bool", "bool_"):
-        raise TypeError(f"{fn}: {name} must be True or False, got {_shown(value)}")
+        raise TypeError(f"{fn}: {name} must be True or False, got {shown(value)}")
     return bool(value)
 
 
 def check_choice(fn: str, name: str, value: Any, choices: tuple[str, ...]) -> str:
     """``value`` if it is one of ``choices``."""
     if not isinstance(value, str) or value not in choices:
-        raise ValueError(f"{fn}: {name} must be one of {', '.join(map(repr, choices))}, got {_shown(value)}")
+        raise ValueError(f"{fn}: {name} must be one of {', '.join(map(repr, choices))}, got {shown(value)}")
     return value

@@ -8,7 +8,7 @@ from typing import Any
 
 from . import dtypes
 from .backend import get_backend, get_default_device
-from .checks import _shown, check_bool, check_number
+from .checks import check_bool, check_number, shown
 from .tensor import Tensor
 
 
@@ -19,7 +19,7 @@ def _sizes(fn: str, size: tuple) -> tuple[int, ...]:
     shape = []
     for s in size:
         if isinstance(s, bool) or not hasattr(s, "__index__"):
-            raise TypeError(f"{fn}: size must be integers, e.g. {fn}(2, 3) or {fn}((2, 3)), got {_shown(s)}")
+            raise TypeError(f"{fn}: size must be integers, e.g. {fn}(2, 3) or {fn}((2, 3)), got {shown(s)}")
         s = operator.index(s)
         if s < 0:
             raise ValueError(f"{fn}: size must be non-negative, got {s} in {tuple(size)}")
@@ -32,7 +32,7 @@ def _dtype_name(fn: str, dtype: Any, default: str) -> str:
         return dtypes.to_name(dtype) or default
     except TypeError:
         raise TypeError(
-            f"{fn}: dtype must be one of {', '.join('tg.' + n for n in dtypes.BY_NAME)}, got {_shown(dtype)}"
+            f"{fn}: dtype must be one of {', '.join('tg.' + n for n in dtypes.BY_NAME)}, got {shown(dtype)}"
         ) from None
 
 
@@ -126,7 +126,7 @@ def _fill_kind(value: Any) -> str:
         return "int"
     if isinstance(value, float) or kind == "f":
         return "float"
-    raise TypeError(f"full: fill_value must be a real number or a bool, got {_shown(value)}")
+    raise TypeError(f"full: fill_value must be a real number or a bool, got {shown(value)}")
 
 
 def zeros_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
@@ -143,7 +143,7 @@ def ones_like(x: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tens
 
 def _check_tensor(fn: str, x: Any) -> None:
     if not isinstance(x, Tensor):
-        raise TypeError(f"{fn}: x must be a Tensor, got {_shown(x)}")
+        raise TypeError(f"{fn}: x must be a Tensor, got {shown(x)}")
 
 
 def rand(*size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from .backend import np
-from .checks import _shown, check_bool, check_int
+from .checks import check_bool, check_int, shown
 from .dtypes import get_default_dtype
 from .tensor import Tensor
 
@@ -43,7 +43,7 @@ def adding_problem(
     batch_first = check_bool("adding_problem", "batch_first", batch_first)
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
-            f"adding_problem: rng must be a NumPy Generator, e.g. np.random.default_rng(0), got {_shown(rng)}"
+            f"adding_problem: rng must be a NumPy Generator, e.g. np.random.default_rng(0), got {shown(rng)}"
         )
     if length < 2:
         raise ValueError(f"adding_problem: length must be at least 2 (two marked steps), got {length}")

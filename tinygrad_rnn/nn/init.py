@@ -19,11 +19,11 @@ def uniform_parameter(shape: tuple, bound: float, device: Any = None, dtype: Any
         backend = get_backend(get_default_device() if device is None else device)
     except ValueError as error:
         raise ValueError(f"device: {error}") from None
-    data = backend.uniform(shape, -bound, bound, _float_name(dtype))
+    data = backend.uniform(shape, -bound, bound, float_dtype_name(dtype))
     return Parameter(Tensor.wrap(data, backend))
 
 
-def _float_name(dtype: Any, layer: str = "parameters") -> str:
+def float_dtype_name(dtype: Any, layer: str = "parameters") -> str:
     """The name of a float dtype for new parameters (the default float dtype for None)."""
     try:
         name = to_name(dtype) or get_default_dtype().name

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from typing import Any
 
 from .. import functional as F
-from ..checks import _shown, check_bool, check_int, check_number
+from ..checks import check_bool, check_int, check_number, shown
 from ..creation import randn
 from ..ops import where
 from ..tensor import Tensor
-from .init import _float_name, uniform_parameter
+from .init import float_dtype_name, uniform_parameter
 from .module import Module, Parameter
 
 
@@ -32,13 +32,13 @@ class Linear(Module):
         bias = check_bool("Linear", "bias", bias)
         self.in_features, self.out_features = in_features, out_features
         bound = 1.0 / math.sqrt(in_features) if in_features else 0.0
-        dtype = _float_name(dtype, "Linear")
+        dtype = float_dtype_name(dtype, "Linear")
         self.weight = uniform_parameter((out_features, in_features), bound, device, dtype)
         self.register_parameter("bias", uniform_parameter((out_features,), bound, device, dtype) if bias else None)
 
     def forward(self, x: Tensor) -> Tensor:
         if not isinstance(x, Tensor):
-            raise TypeError(f"Linear: input must be a Tensor, got {_shown(x)}")
+            raise TypeError(f"Linear: input must be a Tensor, got {shown(x)}")
         if x.dtype != self.weight.dtype:
             raise TypeError(
                 f"Linear: input has dtype {x.dtype.name}, the layer's weight {self.weight.dtype.name}; "
@@ -90,7 +90,7 @@ class Embedding(Module):
                 padding_idx += num_embeddings
         self.padding_idx = padding_idx
         self.weight = Parameter(
-            randn(num_embeddings, embedding_dim, dtype=_float_name(dtype, "Embedding"), device=device)
+            randn(num_embeddings, embedding_dim, dtype=float_dtype_name(dtype, "Embedding"), device=device)
         )
         if padding_idx is not None:
             self.weight.data[padding_idx, ...] = 0.0
@@ -192,7 +192,7 @@ class ModuleList(Module):
     def __init__(self, modules: Any = ()):
         super().__init__()
         if isinstance(modules, Module) or not hasattr(modules, "__iter__"):
-            raise TypeError(f"ModuleList: modules must be an iterable of Modules (e.g. a list), got {_shown(modules)}")
+            raise TypeError(f"ModuleList: modules must be an iterable of Modules (e.g. a list), got {shown(modules)}")
         for m in modules:
             self.append(m)
 
@@ -219,7 +219,7 @@ class ModuleList(Module):
 def _position(container: str, index: Any, length: int) -> int:
     """``index`` as a list position: an integer (NumPy ones too) within range, as torch checks it."""
     if isinstance(index, bool) or not hasattr(index, "__index__"):
-        raise TypeError(f"{container}: indices must be integers or slices, got {_shown(index)}")
+        raise TypeError(f"{container}: indices must be integers or slices, got {shown(index)}")
     index = operator.index(index)
     if not -length <= index < length:
         raise IndexError(f"{container}: index {index} is out of range for {length} modules")

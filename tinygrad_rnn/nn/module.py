@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..backend import get_backend, np
-from ..checks import _shown, check_bool
+from ..checks import check_bool, shown
 from ..dtypes import BY_NAME, DType, to_name
 from ..tensor import Tensor, zero_grads
 
@@ -131,7 +131,7 @@ class Module:
     def apply(self, fn: Any) -> Module:
         """Calls ``fn`` on every submodule, then on this module (e.g. a custom initialisation)."""
         if not callable(fn):
-            raise TypeError(f"apply: fn must be a function of a module, got {_shown(fn)}")
+            raise TypeError(f"apply: fn must be a function of a module, got {shown(fn)}")
         for child in self.children():
             child.apply(fn)
         fn(self)
@@ -190,7 +190,7 @@ class Module:
         first name, unless ``remove_duplicate=False``.
         """
         if not isinstance(prefix, str):
-            raise TypeError(f"named_parameters: prefix must be a str, got {_shown(prefix)}")
+            raise TypeError(f"named_parameters: prefix must be a str, got {shown(prefix)}")
         seen: set[int] = set()
         if recurse:
             modules = self.named_modules(prefix, remove_duplicate=remove_duplicate)
@@ -238,12 +238,12 @@ class Module:
         except ValueError:
             raise ValueError(
                 f"to: expected a device ('cpu', 'cuda', 'cuda:N') or a float dtype (tg.float32, tg.float64), "
-                f"got {_shown(device)}"
+                f"got {shown(device)}"
             ) from None
         try:
             name = to_name(dtype)
         except TypeError:
-            raise TypeError(f"to: dtype must be tg.float32 or tg.float64, got {_shown(dtype)}") from None
+            raise TypeError(f"to: dtype must be tg.float32 or tg.float64, got {shown(dtype)}") from None
         if name is not None and not BY_NAME[name].is_floating_point:
             raise TypeError(f"to: nn.Module.to only accepts floating point dtypes, got {name}")
         for p in self.parameters():
