@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Every run is seeded: the same command draws the same picture. Graph pictures need Graphviz's "
         "'dot' program (apt-get install graphviz, brew install graphviz, or conda install graphviz).",
     )
-    sub = parser.add_subparsers(dest="command", metavar="{graph,compare,flow}")
+    sub = parser.add_subparsers(dest="command", metavar="{graph,compare,flow,explore}")
     sub.required = True
 
     graph = sub.add_parser(
@@ -229,7 +229,50 @@ def build_parser() -> argparse.ArgumentParser:
         type=_output((".json",)),
         help="also write the norms as JSON (null where a norm is not finite or underflowed float32)",
     )
+    _explore_parser(sub)
     return parser
+
+
+def _explore_parser(sub: Any) -> None:
+    from .viz.explore import TRAIN_STEPS
+
+    explore = sub.add_parser(
+        "explore",
+        help="write an interactive page of the gradient flow (one self-contained HTML file)",
+        description="Compute the gradient flow of the tanh RNN, the LSTM and the GRU over a grid of forget biases, "
+        "sequence lengths and hidden sizes (about two minutes on two cores) and write one HTML page with controls "
+        "to move through it: no network needed to view it.",
+    )
+    explore.add_argument(
+        "--seed", type=_count("--seed", MAX_SEED), default=0, help="seed, as for flow (default 0; 0 to 2**63 - 1)"
+    )
+    explore.add_argument(
+        "--train-steps",
+        type=_count("--train-steps", 1_000),
+        default=TRAIN_STEPS,
+        help=f"training steps for the before-and-after view (default {TRAIN_STEPS}, at most 1000; 0: none)",
+    )
+    explore.add_argument(
+        "--workers", type=_positive("--workers", MAX_THREADS), default=2, help="processes to compute in (default 2)"
+    )
+    explore.add_argument("-o", "--output", type=_output((".html",)), required=True, help="page file: .html")
+
+
+def _explore(args: argparse.Namespace) -> int:
+    from .viz.explore import explore
+
+    page = explore(
+        seed=args.seed,
+        train_steps=args.train_steps,
+        workers=args.workers,
+        progress=lambda text: print(text, file=sys.stderr, flush=True),
+    )
+    try:
+        page.save(args.output)
+    except OSError as error:
+        return _fail(f"cannot write {args.output}: {error}")
+    print(f"wrote {args.output} ({len(page.html.encode()) / 1e6:.1f} MB, made in {page.seconds:.0f} s)")
+    return 0
 
 
 def _graph(args: argparse.Namespace) -> Any:
@@ -357,7 +400,7 @@ def _json_safe(study: Any) -> dict[str, Any]:
 
 def _too_large(args: argparse.Namespace) -> str | None:
     """Why ``dot`` would take minutes on this picture, or None; a .dot file is always written."""
-    if args.command == "flow" or args.output.suffix.lower() == ".dot":
+    if args.command in ("flow", "explore") or args.output.suffix.lower() == ".dot":
         return None
     cells = ("rnn", "lstm", "gru") if args.command == "compare" else (args.cell,)
     per_step = sum(EDGES_PER_STEP[args.detail][cell] for cell in cells)
@@ -410,6 +453,8 @@ def main(argv: list[str] | None = None) -> int:
         problem = _unwritable(path)
         if problem:
             return _fail(problem)
+    if args.command == "explore":
+        return _explore(args)
     set_num_threads(args.threads)
     if args.command == "flow":
         try:

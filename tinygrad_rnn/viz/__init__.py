@@ -9,6 +9,8 @@ here, where the docs and notebooks use them).
 - :func:`gradient_flow` measures ‖∂L/∂h_t‖ (and ‖∂L/∂c_t‖) for every step;
   :func:`flow_study` compares the tanh RNN, the GRU and the LSTM, and
   :func:`plot` draws the result with matplotlib.
+- :func:`explore` writes one self-contained HTML page with controls to move
+  through the gradient flow (cell, forget bias, T, hidden size).
 - :func:`unroll` runs the standard experiment (seeded, loss = a random
   projection of h_T) and returns a :class:`Trace` ready to draw.
 
@@ -20,6 +22,7 @@ here, where the docs and notebooks use them).
 """
 
 from ..study import Flow, FlowStudy, GradientRecord, Trace, flow_study, gradient_flow, record_gradients, unroll
+from .explore import explore
 from .flow_plot import plot
 from .render import GraphvizNotFoundError, save
 from .style import LogScale
@@ -43,6 +46,7 @@ __all__ = [
     "Trace",
     "compare",
     "draw",
+    "explore",
     "flow_study",
     "gradient_flow",
     "plot",
