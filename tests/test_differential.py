@@ -204,7 +204,11 @@ def binary(name: str, fn: Callable, dtypes: tuple = ALL_DTYPES) -> list[Op]:
         integral = all(
             isinstance(v, int) or (isinstance(v, np.ndarray) and v.dtype.kind in "iub") for v in (base, exponent)
         )
-        negative = bool(np.any(np.asarray(exponent) < 0))
+        try:  # an empty result has no element to raise about
+            empty = 0 in np.broadcast_shapes(*(a.shape for a in case.arrays))
+        except ValueError:
+            empty = False
+        negative = bool(np.any(np.asarray(exponent) < 0)) and not empty
         return "an integer to a negative integer power" if name == "pow" and integral and negative else None
 
     return [

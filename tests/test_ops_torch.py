@@ -375,3 +375,39 @@ def test_numpy_integers_work_as_dims_and_sizes_as_in_torch() -> None:
     ]
     for ours, theirs in pairs:
         np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+NOT_A_TENSOR = [
+    ("sum", lambda: tg.sum([1.0])),
+    ("mean", lambda: tg.mean([1.0])),
+    ("max", lambda: tg.max([1.0])),
+    ("argmax", lambda: tg.argmax([1.0])),
+    ("reshape", lambda: tg.reshape([1.0], 1)),
+    ("flatten", lambda: tg.flatten([1.0])),
+    ("permute", lambda: tg.permute([[1.0]], 1, 0)),
+    ("transpose", lambda: tg.transpose([[1.0]], 0, 1)),
+    ("unsqueeze", lambda: tg.unsqueeze([1.0], 0)),
+    ("squeeze", lambda: tg.squeeze([1.0])),
+    ("expand", lambda: tg.expand([1.0], 2)),
+    ("split", lambda: tg.split([1.0], 1)),
+    ("chunk", lambda: tg.chunk([1.0], 1)),
+    ("unbind", lambda: tg.unbind([1.0])),
+    ("neg", lambda: tg.neg([1.0])),
+    ("mul", lambda: tg.mul([1.0], [2.0])),
+    ("add", lambda: tg.add(np.ones(1), np.ones(1))),
+    ("matmul", lambda: tg.matmul([1.0], [1.0])),
+    ("cat", lambda: tg.cat(tg.ones(2, 2))),
+    ("stack", lambda: tg.stack(tg.ones(2, 2))),
+    ("where", lambda: tg.where(tg.ones(2) > 0, "a", 1.0)),
+    ("where", lambda: tg.where(np.ones(2) > 0, tg.ones(2), 1.0)),
+    ("clamp", lambda: tg.ones(2).clamp("a")),
+    ("sum", lambda: tg.ones(2).sum(dim=0, keepdim="yes")),
+    ("dropout", lambda: F.dropout(tg.ones(2), "a")),
+]
+
+
+@pytest.mark.parametrize("name, call", NOT_A_TENSOR, ids=[f"{n}-{i}" for i, (n, _) in enumerate(NOT_A_TENSOR)])
+def test_wrong_kinds_of_argument_are_a_type_error_naming_the_op(name: str, call: Callable) -> None:
+    """Never an AttributeError from the inside: a TypeError that names the op and what it got."""
+    with pytest.raises(TypeError, match=f"^{name}"):
+        call()

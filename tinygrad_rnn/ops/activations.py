@@ -215,6 +215,9 @@ def clamp(x: Tensor, min: float | None = None, max: float | None = None) -> Tens
     >>> tg.clamp(tg.Tensor([-2.0, 0.5, 2.0]), -1, 1).tolist()
     [-1.0, 0.5, 1.0]
     """
+    for name, bound in (("min", min), ("max", max)):
+        if bound is not None and (isinstance(bound, bool) or not isinstance(bound, (int, float, Tensor))):
+            raise TypeError(f"clamp: {name} must be a number or None, got {type(bound).__name__} {bound!r}")
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     if min is not None and max is not None and min > max:  # PyTorch gives max everywhere: almost always a slip

@@ -9,7 +9,7 @@ from ..autograd import Function
 from ..dtypes import get_default_dtype
 from ..pending import ProductSum
 from ..tensor import Tensor
-from .base import as_tensor, broadcast_shapes, op_name, python_number, unbroadcast
+from .base import as_tensor, broadcast_shapes, expect_tensor, op_name, python_number, unbroadcast
 
 _SCALARS = (int, float, bool)
 
@@ -188,14 +188,19 @@ def _check_matmul(a: Tensor, b: Tensor) -> None:
 
 def promote(a: Tensor, b: Tensor) -> tuple[Tensor, Tensor]:
     """PyTorch's rule for two tensors: float64 > float32 > int64 > bool, except that a 0-d
-    tensor does not lift a dimensioned one of its own kind (``loss / Tensor(n)`` stays float32)."""
-    if a.dtype.is_floating_point == b.dtype.is_floating_point and (a.ndim == 0) != (b.ndim == 0):
+    tensor does not lift a dimensioned one of its own kind (``loss / Tensor(n)`` stays float32).
+    The kinds are bool, integer and float: an int64 0-d tensor does lift a bool one."""
+    if _kind(a) == _kind(b) and (a.ndim == 0) != (b.ndim == 0):
         return (a.to(b.dtype), b) if a.ndim == 0 else (a, b.to(a.dtype))
     rank = {"bool": 0, "int64": 1, "float32": 2, "float64": 3}
     ra, rb = rank[a.dtype.name], rank[b.dtype.name]
     if ra < rb:
         return a.to(b.dtype), b
     return a, b.to(a.dtype)
+
+
+def _kind(x: Tensor) -> int:
+    return 2 if x.dtype.is_floating_point else 0 if x.dtype.name == "bool" else 1
 
 
 def _readable_broadcast_error(cls: type[Function], a: Any, b: Any) -> None:
@@ -206,6 +211,10 @@ def _readable_broadcast_error(cls: type[Function], a: Any, b: Any) -> None:
 
 
 def _binary(cls: type[Function], a: Any, b: Any) -> Tensor:
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(
+            f"{op_name(cls)}: expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}"
+        )
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype:
         try:  # the hot path: two tensors of one dtype
             return cls.apply(a, b)
@@ -284,11 +293,14 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
 
 
 def neg(a: Tensor) -> Tensor:
+    a = expect_tensor("neg", a)
     return Neg.apply(a)
 
 
 def matmul(a: Any, b: Any) -> Tensor:
     """Matrix product: ``(n, k) @ (k, m)``, batched ``(..., n, k) @ (..., k, m)``, or with 1-D operands."""
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"matmul: expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}")
     if not isinstance(a, Tensor):
         a = as_tensor(a, b)
     if not isinstance(b, Tensor):

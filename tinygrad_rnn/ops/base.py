@@ -11,7 +11,16 @@ from typing import Any
 from ..autograd import op_name
 from ..tensor import Tensor
 
-__all__ = ["as_index", "as_tensor", "broadcast_shapes", "normalize_dim", "op_name", "python_number", "unbroadcast"]
+__all__ = [
+    "as_index",
+    "as_tensor",
+    "expect_tensor",
+    "broadcast_shapes",
+    "normalize_dim",
+    "op_name",
+    "python_number",
+    "unbroadcast",
+]
 
 
 def unbroadcast(xp: Any, grad: Any, shape: tuple) -> Any:
@@ -54,6 +63,20 @@ def as_index(op: str, name: str, value: Any) -> int:
         return operator.index(value)
     except TypeError:
         raise TypeError(f"{op}: {name} must be an int, got {type(value).__name__} {value!r}") from None
+
+
+def expect_tensor(op: str, x: Any, name: str = "input") -> Tensor:
+    """``x`` itself if it is a Tensor, else a TypeError naming the op and what it got (not an error from inside)."""
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{op}: expected a Tensor as {name}, got {type(x).__name__}")
+    return x
+
+
+def expect_bool(op: str, name: str, value: Any) -> bool:
+    """A flag must be True or False (a NumPy bool will do)."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":  # a Python bool, or NumPy's
+        return bool(value)
+    raise TypeError(f"{op}: {name} must be a bool, got {type(value).__name__} {value!r}")
 
 
 def normalize_dim(op: str, dim: Any, ndim: int, name: str = "dim") -> int:

@@ -138,8 +138,13 @@ def _clip(items: list, shape: tuple, axes: Any) -> list:
 
 def where(condition: Tensor, a: Any, b: Any) -> Tensor:
     """Elements of ``a`` where ``condition`` holds, else of ``b`` (broadcasting)."""
-    if not isinstance(condition, Tensor) or condition.dtype.name != "bool":
-        raise TypeError(f"where: condition must be a bool tensor, got {getattr(condition, 'dtype', type(condition))}")
+    if not isinstance(condition, Tensor):
+        raise TypeError(f"where: condition must be a bool Tensor, got {type(condition).__name__}")
+    if condition.dtype.name != "bool":
+        raise TypeError(f"where: condition must be a bool Tensor, got dtype {condition.dtype!r}; compare first (x > 0)")
+    for name, value in (("input", a), ("other", b)):
+        if not isinstance(value, (Tensor, int, float, bool)):
+            raise TypeError(f"where: {name} must be a Tensor or a number, got {type(value).__name__}")
     broadcast_shapes("where", condition.shape, getattr(a, "shape", ()), getattr(b, "shape", ()))
     a, b = python_number(a), python_number(b)
     # the result's dtype by PyTorch's rules (float32 with int64 stays float32), not NumPy's

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .base import as_index, normalize_dim
+from .base import as_index, expect_tensor, normalize_dim
 
 
 class Cat(Function):
@@ -101,6 +101,8 @@ class Unbind(Function):
 
 
 def _check_same(op: str, tensors: Sequence[Tensor], skip_axis: int | None) -> None:
+    if isinstance(tensors, Tensor):
+        raise TypeError(f"{op}: expected a list or tuple of Tensors, got a Tensor; wrap it: {op}([t], dim)")
     if not tensors:
         raise ValueError(f"{op}: expected a non-empty list of tensors")
     for t in tensors:
@@ -126,6 +128,8 @@ def cat(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     >>> tg.cat([tg.zeros(2, 3), tg.ones(2, 1)], dim=1).shape
     (2, 4)
     """
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"cat: expected a list or tuple of Tensors, got {type(tensors).__name__}")
     tensors = list(tensors)
     if tensors and isinstance(tensors[0], Tensor) and tensors[0].ndim == 0:
         raise ValueError("cat: zero-dimensional tensors cannot be concatenated; use stack")
@@ -143,6 +147,8 @@ def stack(tensors: Sequence[Tensor], dim: int = 0) -> Tensor:
     >>> tg.stack([tg.zeros(2, 3), tg.ones(2, 3)], dim=0).shape
     (2, 2, 3)
     """
+    if isinstance(tensors, Tensor) or not isinstance(tensors, (list, tuple)):
+        raise TypeError(f"stack: expected a list or tuple of Tensors, got {type(tensors).__name__}")
     tensors = list(tensors)
     _check_same("stack", tensors, None)
     axis = normalize_dim("stack", dim, tensors[0].ndim + 1)
@@ -156,6 +162,7 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
     >>> [p.shape for p in tg.split(tg.zeros(5, 2), 2, dim=0)]
     [(2, 2), (2, 2), (1, 2)]
     """
+    x = expect_tensor("split", x)
     if x.ndim == 0:
         raise ValueError("split: expected a tensor with at least 1 dimension, got a 0-d tensor")
     axis = normalize_dim("split", dim, x.ndim)
@@ -186,6 +193,7 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     >>> [p.shape for p in tg.zeros(2, 8).chunk(4, dim=1)]
     [(2, 2), (2, 2), (2, 2), (2, 2)]
     """
+    x = expect_tensor("chunk", x)
     chunks = as_index("chunk", "chunks", chunks)
     if chunks <= 0:
         raise ValueError(f"chunk: number of chunks must be positive, got {chunks}")
@@ -200,6 +208,7 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
 
 def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
     """The slices along ``dim``, without it: ``x.unbind(0)`` gives the time steps of (T, N, H)."""
+    x = expect_tensor("unbind", x)
     axis = normalize_dim("unbind", dim, x.ndim)
     if x.ndim == 0:
         raise IndexError("unbind: a 0-d tensor has no dimension to unbind")

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..autograd import Function
 from ..tensor import Tensor
-from .base import as_index, normalize_dim
+from .base import as_index, expect_bool, expect_tensor, normalize_dim
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])  # what max(dim=...) returns, as in PyTorch
 
@@ -112,6 +112,7 @@ def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
     >>> tg.Tensor([[1.0, 2.0], [3.0, 4.0]]).sum(dim=0).tolist()
     [4.0, 6.0]
     """
+    x, keepdim = expect_tensor("sum", x), expect_bool("sum", "keepdim", keepdim)
     if x.dtype.name == "bool":  # counts, as in PyTorch; the array API sums numbers only
         x = x.long()
     return Sum.apply(x, axes=_axes("sum", x, dim), keepdim=keepdim)
@@ -119,6 +120,7 @@ def sum(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:  # noqa: A
 
 def mean(x: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
     """Mean over all elements, or over ``dim`` (int or tuple)."""
+    x, keepdim = expect_tensor("mean", x), expect_bool("mean", "keepdim", keepdim)
     if not x.dtype.is_floating_point:
         raise TypeError(f"mean: expected a float tensor, got {x.dtype!r}; use .float()")
     return Mean.apply(x, axes=_axes("mean", x, dim), keepdim=keepdim)
@@ -132,6 +134,7 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
     >>> values.tolist(), indices.tolist()
     ([5.0, 7.0], [1, 0])
     """
+    x, keepdim = expect_tensor("max", x), expect_bool("max", "keepdim", keepdim)
     if dim is not None and not isinstance(dim, (tuple, list)):
         dim = as_index("max", "dim", dim)  # a NumPy integer counts as an int
     if x.numel() == 0 and (x.ndim == 0 or 0 in (x.shape[a] for a in _axes("max", x, dim))):
@@ -151,6 +154,7 @@ def max(x: Tensor, dim: Any = None, keepdim: bool = False) -> Any:  # noqa: A001
 
 def argmax(x: Tensor, dim: int | None = None, keepdim: bool = False) -> Tensor:
     """Index of the maximum (of the flattened tensor when ``dim`` is None)."""
+    x, keepdim = expect_tensor("argmax", x), expect_bool("argmax", "keepdim", keepdim)
     if x.dtype.name == "bool":
         raise TypeError("argmax: bool tensors are not supported (as in PyTorch); use .long() first")
     xp = x.backend.xp

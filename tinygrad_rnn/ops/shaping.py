@@ -8,7 +8,7 @@ from .. import dtypes
 from ..autograd import Function
 from ..backend import get_backend
 from ..tensor import Tensor
-from .base import as_index, normalize_dim, unbroadcast
+from .base import as_index, expect_tensor, normalize_dim, unbroadcast
 
 
 class Reshape(Function):
@@ -113,6 +113,7 @@ def reshape(x: Tensor, *shape: Any) -> Tensor:
     >>> tg.Tensor([1.0, 2.0, 3.0, 4.0]).reshape(2, -1).shape
     (2, 2)
     """
+    x = expect_tensor("reshape", x)
     shape = _sizes("reshape", "each size in shape", shape)
     known = 1
     for n in shape:
@@ -136,6 +137,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     >>> tg.zeros(2, 3, 4).flatten(1).shape
     (2, 12)
     """
+    x = expect_tensor("flatten", x)
     start = normalize_dim("flatten", start_dim, x.ndim, "start_dim")
     end = normalize_dim("flatten", end_dim, x.ndim, "end_dim")
     if start > end:
@@ -153,6 +155,7 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 def permute(x: Tensor, *dims: Any) -> Tensor:
     """Reorders the axes: ``x.permute(1, 0, 2)`` swaps the first two."""
+    x = expect_tensor("permute", x)
     dims = _sizes("permute", "each of dims", dims)
     axes = tuple(normalize_dim("permute", d, x.ndim) for d in dims)
     if sorted(axes) != list(range(x.ndim)):
@@ -162,6 +165,7 @@ def permute(x: Tensor, *dims: Any) -> Tensor:
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """Swaps two axes. ``tg.transpose(x, 0, 1)``"""
+    x = expect_tensor("transpose", x)
     a, b = normalize_dim("transpose", dim0, x.ndim, "dim0"), normalize_dim("transpose", dim1, x.ndim, "dim1")
     if x.ndim == 0:  # dims 0 and -1 name the one "axis" a 0-d tensor has: nothing moves
         return x
@@ -172,6 +176,7 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
     """A new axis of size 1 at ``dim``."""
+    x = expect_tensor("unsqueeze", x)
     axis = normalize_dim("unsqueeze", dim, x.ndim + 1)
     return Unsqueeze.apply(x, shape=x.shape[:axis] + (1,) + x.shape[axis:])
 
@@ -183,6 +188,7 @@ def squeeze(x: Tensor, dim: int | tuple | list | None = None) -> Tensor:
     >>> tg.zeros(1, 3, 1).squeeze((0, 2)).shape, tg.zeros(1, 3, 1).squeeze(1).shape
     ((3,), (1, 3, 1))
     """
+    x = expect_tensor("squeeze", x)
     if dim is None:
         shape = tuple(n for n in x.shape if n != 1)
     else:
@@ -196,6 +202,7 @@ def squeeze(x: Tensor, dim: int | tuple | list | None = None) -> Tensor:
 
 def expand(x: Tensor, *sizes: Any) -> Tensor:
     """A broadcast view to a larger shape; -1 keeps a size. The gradient is summed back."""
+    x = expect_tensor("expand", x)
     if not sizes:
         raise TypeError(f"expand: expected the sizes to expand shape {x.shape} to, got none")
     sizes = _sizes("expand", "each of sizes", sizes)
