@@ -16,7 +16,7 @@ from . import environment, memory, overhead, report, scaling, suite
 from .torch_systems import cuda_ready, load_torch, torch_status
 from .workloads import CELLS, CONFIGS
 
-SECTIONS = ("inference", "overhead", "scaling", "memory")
+SECTIONS = ("inference", "overhead", "scaling", "memory", "packed")
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -124,6 +124,17 @@ def run_memory(args: argparse.Namespace, torch: Any) -> dict[str, Any]:
     return result
 
 
+def run_packed(args: argparse.Namespace, torch: Any) -> list[dict[str, Any]]:
+    """Variable-length batches: lengths drawn between T/4 and T, against torch fused and composed."""
+    from . import packed
+
+    cells, configs = selected(args)
+    configs = [c for c in configs if c != "xl"]
+    reps = args.reps or (3 if args.quick else 5)
+    progress(f"[packed] {', '.join(cells)} × {', '.join(configs)}: {reps} interleaved rounds")
+    return packed.section(cells, configs, torch, reps, device=args.device)
+
+
 def run_profile(args: argparse.Namespace) -> list[dict[str, Any]]:
     from . import profiling
 
@@ -172,6 +183,7 @@ def main(argv: list[str] | None = None) -> int:
         ("overhead", lambda: run_overhead(args, torch)),
         ("scaling", lambda: run_scaling(args)),
         ("memory", lambda: run_memory(args, torch)),
+        ("packed", lambda: run_packed(args, torch)),
         ("profile", lambda: run_profile(args)),
     ]
     for name, run in sections_to_run:

@@ -301,3 +301,10 @@ def test_slices_past_the_end_are_clipped_on_every_backend(device: str) -> None:
 def test_a_ragged_list_is_named_plainly():
     with pytest.raises(ValueError, match=r"Tensor: expected a sequence of equal lengths .*\[\[1, 2\], \[3\]\]"):
         tg.Tensor([[1, 2], [3]])
+
+
+def test_python_floats_go_straight_to_the_asked_dtype():
+    """``Tensor(0.3, dtype=float64)`` is the float64 nearest 0.3, not a float32 widened (as torch)."""
+    assert tg.Tensor(0.3, dtype=tg.float64).item() == 0.3
+    assert tg.tensor([0.1, 0.3], dtype=tg.float64).tolist() == [0.1, 0.3]
+    assert tg.Tensor(0.3).dtype == tg.float32

@@ -98,7 +98,7 @@ class Backend:
                 f"Tensor: expected a sequence of equal lengths at every depth (a rectangular array), got {data!r}"
             ) from None
         if arr.dtype.kind == "f":
-            arr = arr.astype(default_float)
+            arr = arr.astype(dtype if dtype in ("float32", "float64") else default_float)  # 0.3 never via float32
         elif arr.dtype.kind in "iu":
             arr = arr.astype(np.int64)
         elif arr.dtype.kind != "b":
