@@ -48,11 +48,12 @@ from ..study.experiment import CELLS, DEFAULT_FORGET_BIAS
 from ..study.flow import flow_study
 from .explore_page import PAGE
 
-# The grid the page offers. Its cost is about T × (number of models) per cell of the grid, so it is
-# sized for the page to generate in about 2 minutes on 2 cores (see docs/visualization.md).
+# The grid the page offers. A setting costs about T × (number of models): measured, 35 ms of CPU per step for
+# the 15 models at H = 16, 45 ms at H = 64, so the grid is sized for the page to generate in under 2 minutes
+# on 2 cores (a third hidden size would take it past that).
 STEPS = tuple(range(10, 201, 10))
 FORGET_BIASES = tuple(b / 2 for b in range(-4, 9))  # -2, -1.5, ..., 4
-HIDDEN_SIZES = (16, 32, 64)
+HIDDEN_SIZES = (16, 64)
 GRAPH_MAX_STEPS = 20  # the unrolled graph is drawn for T up to this
 # The defaults of `tinygrad-rnn flow`, where the page opens:
 DEFAULT_STEPS = 50
@@ -74,7 +75,7 @@ class Explorer:
     page's ids and script stay its own); ``save(path)`` writes the file.
     """
 
-    def __init__(self, page: str, data: dict[str, Any], seconds: float):
+    def __init__(self, page: str, data: dict[str, Any], seconds: float) -> None:
         self.html = page
         self.data = data
         self.seconds = seconds
@@ -114,6 +115,19 @@ def _log10s(norms: Any) -> list[float | None]:
 
 
 # --- the jobs (each runs in a worker process) -------------------------------------------------
+def _timed(function: Callable, *arguments: Any) -> tuple[Any, float]:
+    """``function(*arguments)`` and the CPU seconds it took, Graphviz's included (a busy machine inflates
+    wall-clock time, not this)."""
+    started = _cpu()
+    result = function(*arguments)
+    return result, _cpu() - started
+
+
+def _cpu() -> float:
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
 def _setup_worker() -> None:
     from ..threads import set_num_threads
 
@@ -274,7 +288,9 @@ def explore(
         cost = TRAIN_LENGTH * (len(TRAIN_BIASES) + 2) * (1 + train_steps * 2)
         jobs.append((cost, "train", (), _train_job, (train_hidden, batch, seed, train_steps)))
     jobs.sort(key=lambda job: -job[0])  # the longest first, so the workers finish together
-    results = _run(jobs, workers, progress)
+    timed = _run(jobs, workers, progress)
+    results = [result for result, _ in timed]
+    cpu_seconds = sum(seconds for _, seconds in timed)
 
     flows: dict[str, dict[str, Any]] = {str(h): {} for h in hidden_sizes}
     pictures: dict[str, dict[str, Any]] = {str(h): {} for h in hidden_sizes}
@@ -314,6 +330,7 @@ def explore(
         "command": _command(seed, train_steps, default_grid),
     }
     data["seconds"] = round(time.perf_counter() - started, 1)
+    data["cpu_seconds"] = round(cpu_seconds, 1)
     return Explorer(_page(data), data, data["seconds"])
 
 
@@ -331,7 +348,7 @@ def _run(jobs: list, workers: int | None, progress: Callable[[str], None] | None
         try:
             results = []
             for _, _, _, function, arguments in jobs:
-                results.append(function(*arguments))
+                results.append(_timed(function, *arguments))
                 done += 1
                 report()
             return results
@@ -339,7 +356,7 @@ def _run(jobs: list, workers: int | None, progress: Callable[[str], None] | None
             tg.set_default_dtype(dtype)  # the jobs compute in float64; the caller's default comes back
     method = "fork" if "fork" in _start_methods() else "spawn"
     with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
-        futures = [pool.submit(function, *arguments) for _, _, _, function, arguments in jobs]
+        futures = [pool.submit(_timed, function, *arguments) for _, _, _, function, arguments in jobs]
         results = []
         for future in futures:
             results.append(future.result())

@@ -178,7 +178,11 @@ function el(name, attrs, parent, text) {
   if (parent) parent.appendChild(e);
   return e;
 }
-function plot(svg, lines, width, height) {
+function plot(svg, lines, widest, aspect) {
+  // drawn at the size it is shown (at least 340 units wide), so its text stays readable on a phone
+  const width = Math.round(Math.max(340, Math.min(widest, svg.getBoundingClientRect().width || widest)));
+  const height = Math.round(width * aspect);
+  svg.setAttribute("viewBox", "0 0 " + width + " " + height);
   svg.replaceChildren();
   const L = 54, R = 14, T = 14, B = 40;
   let lo = 0, hi = 0, n = 2;
@@ -189,13 +193,14 @@ function plot(svg, lines, width, height) {
   lo = Math.floor(lo - 0.25); hi = Math.ceil(hi + 0.25);
   const x = (t) => L + (t - 1) / (n - 1) * (width - L - R);
   const y = (v) => T + (hi - v) / (hi - lo) * (height - T - B);
-  const span = hi - lo, tick = [1, 2, 5, 10, 20, 50, 100].find((s) => span / s <= 8) || 200;
+  const most = width < 500 ? 5 : 8;  // ticks on an axis
+  const span = hi - lo, tick = [1, 2, 5, 10, 20, 50, 100].find((s) => span / s <= most) || 200;
   for (let v = Math.ceil(lo / tick) * tick; v <= hi; v += tick) {
     el("line", { x1: L, x2: width - R, y1: y(v), y2: y(v), class: v === 0 ? "axis" : "grid" }, svg);
     const label = el("text", { x: L - 6, y: y(v) + 4, "text-anchor": "end" }, svg);
     label.innerHTML = v === 0 ? "1" : "10<tspan dy='-5' font-size='9'>" + (v < 0 ? "−" : "") + Math.abs(v) + "</tspan>";
   }
-  const xtick = [1, 2, 5, 10, 20, 25, 50].find((s) => (n - 1) / s <= 8) || 100;
+  const xtick = [1, 2, 5, 10, 20, 25, 50].find((s) => (n - 1) / s <= most) || 100;
   for (let t = 1; t <= n; t += (t === 1 && xtick > 1 ? xtick - 1 : xtick)) {
     el("text", { x: x(t), y: height - B + 16, "text-anchor": "middle" }, svg, String(t));
   }
@@ -225,7 +230,7 @@ function drawCurve(s) {
                  label: cell === "lstm" ? "LSTM, forget bias " + pretty(Number(s.bias)) : NAMES[cell] });
   }
   lines.sort((a, b) => a.opacity - b.opacity);  // the selected cell on top
-  plot($("curve"), lines, 720, 380);
+  plot($("curve"), lines, 720, 0.53);
   const legend = $("curve-legend");
   legend.replaceChildren();
   for (const line of lines.slice().reverse()) {
@@ -305,7 +310,7 @@ function drawTrained() {
   plot($("trained"), [
     { values: before, colour: "#888", width: 2, opacity: 1, dash: "5 4", label: "at init" },
     { values: after, colour: "#d62728", width: 2.5, opacity: 1, label: "trained" },
-  ], 480, 300);
+  ], 480, 0.62);
   for (const row of $("trained-table").querySelectorAll("tr[data-key]")) {
     row.classList.toggle("selected", row.dataset.key === $("trained-model").value);
   }
@@ -339,8 +344,9 @@ function about() {
   $("about").innerHTML = "";
   const p = document.createElement("p");
   p.textContent = "Every number on this page was computed by tinygrad_rnn when the page was generated (in " +
-    D.seconds + " s), with seed " + D.seed + ", batch " + D.batch + ", in " + D.dtype + ": the layer, the input (the " +
-    "adding problem) and the loss (a fixed random projection of h_T) are those of `tinygrad-rnn flow`. " +
+    D.seconds + " s, " + D.cpu_seconds + " CPU-seconds), with seed " + D.seed + ", batch " + D.batch + ", in " +
+    D.dtype + ": the layer, the input (the adding problem) and the loss (a fixed random projection of h_T) " +
+    "are those of `tinygrad-rnn flow`. " +
     "Versions: " + v + ". Regenerate it with: " + D.command + ".";
   $("about").appendChild(p);
 }
@@ -361,6 +367,11 @@ for (const id of ["cell", "forget-bias", "steps", "hidden-size"]) {
   $(id).addEventListener("change", update);
 }
 $("trained-model").addEventListener("change", drawTrained);
+let resizing = 0;
+window.addEventListener("resize", () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => { drawCurve(setting()); drawTrained(); }, 100);
+});
 buildTrained();
 drawTrained();
 about();
