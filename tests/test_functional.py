@@ -155,3 +155,48 @@ def test_mse_loss_target_as_a_list_takes_the_input_dtype() -> None:
     a = tg.Tensor([1.0, 2.0], dtype=tg.float64)
     assert F.mse_loss(a, [1.0, 4.0]).item() == 2.0
     assert F.mse_loss(a, [1.0, 4.0]).dtype == tg.float64
+
+
+# --- edges: empty dimensions, 0-d inputs, logsigmoid -----------------------------------------
+
+
+def test_softmax_and_log_softmax_over_an_empty_dimension_are_empty(device: str) -> None:
+    x = tg.Tensor(np.zeros((2, 0)), requires_grad=True, device=device)
+    for fn in (F.softmax, F.log_softmax):
+        y = fn(x, dim=1)
+        assert y.shape == (2, 0)
+        y.sum().backward()
+        assert x.grad.shape == (2, 0)
+
+
+def test_log_softmax_of_a_0d_tensor_is_0(device: str) -> None:
+    x = tg.Tensor(3.0, requires_grad=True, device=device)
+    y = F.log_softmax(x, 0)
+    y.backward()
+    assert y.item() == 0.0 and x.grad.item() == 0.0
+    assert F.softmax(x, -1).item() == 1.0
+
+
+def test_cross_entropy_refuses_a_0d_input_naming_the_expected_shapes() -> None:
+    with pytest.raises(ValueError, match=r"cross_entropy: input must have a dimension of classes.*\(C,\), \(N, C\)"):
+        F.cross_entropy(tg.Tensor(1.0), tg.Tensor(0))
+
+
+def test_cross_entropy_of_one_sample_takes_a_0d_or_1_element_target() -> None:
+    logits = tg.Tensor([0.0, 1.0, 2.0])
+    a = F.cross_entropy(logits, tg.Tensor(2))
+    b = F.cross_entropy(logits, tg.Tensor([2]))
+    assert a.shape == b.shape == () and a.item() == b.item()
+    assert F.cross_entropy(logits, tg.Tensor(2), reduction="none").shape == ()
+    with pytest.raises(ValueError, match="takes a 0-d target, got shape"):
+        F.cross_entropy(logits, tg.Tensor([1, 2]))
+
+
+def test_logsigmoid_is_minus_softplus_of_minus_x_on_every_backend(device: str) -> None:
+    values = np.array([-1e4, -50.0, -1.0, 0.0, 1.0, 50.0, 1e4])
+    x = tg.Tensor(values, requires_grad=True, device=device)
+    y = F.logsigmoid(x)
+    y.sum().backward()
+    expected = -np.logaddexp(0.0, -values)  # −softplus(−x)
+    np.testing.assert_allclose(y.numpy(), expected, rtol=1e-15)
+    np.testing.assert_allclose(x.grad.numpy(), np.exp(-np.logaddexp(0.0, values)), rtol=1e-15)  # σ(−x)
