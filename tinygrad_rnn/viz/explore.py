@@ -16,10 +16,11 @@ underflow), renders the graphs with Graphviz, and writes it all into the page
 as JSON. No network at view time: scripts, styles and pictures are inline.
 
 >>> page = explore(steps=(4,), forget_biases=(1.0,), hidden_sizes=(4,), batch=2, train_steps=0, graphs=False)
->>> page.data["flows"]["4"]["4"]["lstm"]["1"][-1]      # log10 ‖∂L/∂c_T‖ for T = 4, H = 4, forget bias 1
--0.6...
->>> "<select id=\\"cell\\"" in page.html, page.html.count("http://") + page.html.count("https://")
-(True, 0)
+>>> logs = page.data["flows"]["4"]["4"]["lstm"]["1"]   # log10 ‖∂L/∂c_t‖, t = 1..4 (T 4, H 4, forget bias 1)
+>>> len(logs), logs[0] < logs[-1]                       # less of the gradient reaches the first step
+(4, True)
+>>> '<select id="cell">' in page.html, "<script src=" in page.html   # inline scripts only
+(True, False)
 """
 
 from __future__ import annotations
