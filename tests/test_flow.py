@@ -88,7 +88,7 @@ def test_training_then_measuring_again(tmp_path: Path) -> None:
     assert "log10_ratio_trained" in row and "mse_trained" in row
     assert study.to_json()["trained"]["train_steps"] == 2
     fig = plot(study, tmp_path / "flow.png")
-    assert len(fig.axes) == 2  # before and after
+    assert len(fig.axes) == 4  # h (RNN, GRU) and c (LSTM), before and after
     assert (tmp_path / "flow.png").read_bytes()[:4] == b"\x89PNG"
 
 
@@ -96,9 +96,9 @@ def test_plot_lines_read_off_the_table(tmp_path: Path) -> None:
     pytest.importorskip("matplotlib")
     study = flow_study(8, hidden_size=4, batch=2)
     fig = plot(study, tmp_path / "flow.svg")
-    (ax,) = fig.axes
-    assert ax.get_yscale() == "log"
-    lines = {line.get_label().split(":")[0]: line for line in ax.get_lines()}
+    h_axis, c_axis = fig.axes  # the RNN and GRU's h, the LSTM's c: no axis mixes the two
+    assert h_axis.get_yscale() == "log" and c_axis.get_yscale() == "log"
+    lines = {line.get_label().split("   ")[0]: line for ax in fig.axes for line in ax.get_lines()}
     assert set(lines) == {"tanh RNN", "GRU", "LSTM, forget bias 0", "LSTM, forget bias 1", "LSTM, forget bias 3"}
     rnn = lines["tanh RNN"].get_ydata()
     assert np.log10(rnn[0]) == pytest.approx(study.before["rnn"].log10_ratio())

@@ -148,6 +148,24 @@ def _common(p: argparse.ArgumentParser, steps: int, hidden: int) -> None:
     )
 
 
+def _scale_min(text: str) -> float:
+    """``--scale-min 1e-10``: the bottom of a fixed colour scale that ends at 1."""
+    value = _finite("--scale-min")(text)
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"--scale-min must be between 0 and 1 (e.g. 1e-10), got {text!r}")
+    return value
+
+
+def _scale_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scale-min",
+        type=_scale_min,
+        metavar="NORM",
+        help="a fixed colour scale from NORM (e.g. 1e-10) up to 1, the same in every picture drawn with it, "
+        "so colours compare across pictures (default: a scale spanning this picture's gradients)",
+    )
+
+
 def _lengths_option(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--lengths",
@@ -179,6 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph.add_argument("--cell", choices=("rnn", "lstm", "gru"), required=True, help="which cell (rnn: tanh RNN)")
     _common(graph, steps=10, hidden=8)
     _lengths_option(graph)
+    _scale_option(graph)
     graph.add_argument(
         "--detail", choices=("op", "cell"), default="op", help="op: every primitive; cell: one box per step"
     )
@@ -197,6 +216,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _common(compare, steps=20, hidden=8)
     _lengths_option(compare)
+    _scale_option(compare)
     compare.add_argument("--detail", choices=("op", "cell"), default="cell", help="cell (default) or op")
     compare.add_argument("--wrap", type=_positive("--wrap", MAX_STEPS), help="steps per row (default 20 past 30 steps)")
     compare.add_argument(
@@ -289,7 +309,7 @@ def _graph(args: argparse.Namespace) -> Any:
     )
     if not args.grad:
         trace.grads = None
-    return viz.draw(trace, args.detail, shapes=args.shapes, wrap=args.wrap)
+    return viz.draw(trace, args.detail, shapes=args.shapes, wrap=args.wrap, scale=args.scale_min)
 
 
 def _compare(args: argparse.Namespace) -> Any:
@@ -307,7 +327,7 @@ def _compare(args: argparse.Namespace) -> Any:
         )
         for cell in ("rnn", "lstm", "gru")
     ]
-    return viz.compare(traces, args.detail, wrap=args.wrap)
+    return viz.compare(traces, args.detail, wrap=args.wrap, scale=args.scale_min)
 
 
 def _flow(args: argparse.Namespace) -> None:

@@ -108,11 +108,12 @@ def _edges(p: Picture, g: Any, grid: Grid, inputs: dict[Place, list], members: l
     if route == "stub-in":  # the step's slice of a tensor made before the loop: a row of its box
         where = p.where[id(e.head)]
         inputs[where].append((p.source_name(e.source, step_number(where)), norm))
+        p.input_rows = True
         return []
     if route == "stub-out":
         name = record_of(e.head).name  # e.g. h_n, where a packed batch's ended sequences meet
         target = subscripted(name) if name else html.escape(pretty_symbol(e.head))
-        stub = p.stub(g, "→ " + target, "goes on to an op drawn once elsewhere")
+        stub = p.stub(g, "→ " + target, "goes on to an op drawn once elsewhere", kind="out")
         return [(tail + ":n", stub, attrs)]
     if is_step(src_unit) and is_step(head_unit):
         return _step_to_step(p, g, grid, e, src_unit, head_unit, kind, attrs)
@@ -134,8 +135,8 @@ def _step_to_step(
             return [(f"{b}:{port}:e", f"{a}:{port}:w", {**attrs, "dir": "back"})]
         return [(f"{a}:{port}:e", f"{b}:{port}:w", attrs)]
     # the sequence wraps: leave the row through a stub, enter the next through another
-    leaving = p.stub(g, f"→ t={step_number(head)}", "continues on the next row")
-    entering = p.stub(g, p.source_name(e.source, step_number(src)), "from the row above")
+    leaving = p.stub(g, f"→ t={step_number(head)}", "continues on the next row", kind="wrap")
+    entering = p.stub(g, p.source_name(e.source, step_number(src)), "from the row above", kind="wrap")
     if backwards:
         return [
             (f"{b}:{port}:e", entering, {**attrs, "dir": "back"}),
@@ -158,7 +159,9 @@ def _cell_box(p: Picture, g: Any, where: Place, nodes: list[Function], inputs: l
     if any(id(n) in p.belt for n in nodes):
         top = state or hidden
         name = subscripted(record_of(top).name or "s_t", step)
-        rows.append(f'<TR><TD PORT="top" BGCOLOR="{ROLE_COLOURS["cell state"]}" COLSPAN="2">{name}</TD></TR>')
+        # the carried state in its own colour: the LSTM's cell state yellow, the GRU's one state (h_t) blue
+        colour = ROLE_COLOURS[record_of(top).role or "cell state"]
+        rows.append(f'<TR><TD PORT="top" BGCOLOR="{colour}" COLSPAN="2">{name}</TD></TR>')
     lane = _sequences(p, where, hidden)
     if len(p.lanes) > 1:  # which layer, and which way it runs
         lane += f'<BR/><FONT POINT-SIZE="9">layer {where.layer} {"←" if where.direction == "reverse" else "→"}</FONT>'

@@ -55,6 +55,21 @@ def _check_detail(detail: str) -> None:
         raise ValueError(f"draw: detail must be 'op' (every primitive) or 'cell' (one box per step), got {detail!r}")
 
 
+def fixed_scale(scale: LogScale | float | None) -> LogScale | None:
+    """``scale`` as a :class:`LogScale`: a number is the bottom of a fixed scale that ends at 1.
+
+    >>> fixed_scale(1e-10).low, fixed_scale(None) is None
+    (-10, True)
+    """
+    if scale is None or isinstance(scale, LogScale):
+        return scale
+    if isinstance(scale, bool) or not isinstance(scale, int | float):
+        raise TypeError(f"scale must be a LogScale or a number such as 1e-10 (its bottom), got {type(scale).__name__}")
+    if not 0 < scale < 1:
+        raise ValueError(f"scale: a number is the bottom of a fixed scale up to 1, so in (0, 1); got {scale!r}")
+    return LogScale.fixed(scale, 1.0)
+
+
 def shared_scale(traces: Sequence[Trace]) -> LogScale:
     """One colour scale spanning every gradient recorded in ``traces``."""
     norms: list[float | None] = []
@@ -71,7 +86,7 @@ def draw(
     grads: GradientRecord | None = None,
     params: Any = None,
     shapes: bool = False,
-    scale: LogScale | None = None,
+    scale: LogScale | float | None = None,
     title: str | None = None,
     legend: bool = True,
     wrap: int | None = None,
@@ -85,7 +100,9 @@ def draw(
     - ``params``: a Module or a ``{name: tensor}`` mapping, to name the parameters.
     - ``shapes=True`` writes each op's output shape under it (recorded only by a forward run inside
       ``tinygrad_rnn.record.record_shapes()``, as ``viz.unroll`` runs it).
-    - ``scale``: a :class:`LogScale` to share colours with other pictures.
+    - ``scale``: a :class:`LogScale` to share colours with other pictures, or a number such as ``1e-10``:
+      a fixed scale from that norm up to 1, the same in every picture drawn with it (default: a scale
+      spanning this picture's own gradients).
     - ``wrap``: at cell detail, start a new row every ``wrap`` steps (default:
       rows of 20 once there are more than 30 steps).
 
@@ -94,7 +111,7 @@ def draw(
     """
     _check_detail(detail)
     trace = _as_trace(output, grads, params, title)
-    scale = scale or shared_scale([trace])
+    scale = fixed_scale(scale) or shared_scale([trace])
     g = _digraph("tinygrad_rnn")
     picture = Picture(trace, detail, scale, shapes, prefix="")
     picture.draw(g, _row_length(picture, wrap))
@@ -112,18 +129,25 @@ def _row_length(picture: Picture, wrap: int | None) -> int | None:
 
 
 def compare(
-    traces: Sequence[Trace], detail: str = "cell", *, shapes: bool = False, legend: bool = True, wrap: int | None = None
+    traces: Sequence[Trace],
+    detail: str = "cell",
+    *,
+    shapes: bool = False,
+    legend: bool = True,
+    wrap: int | None = None,
+    scale: LogScale | float | None = None,
 ) -> Diagram:
     """Several traces (e.g. RNN, LSTM and GRU on the same input) in one picture, on one colour scale.
 
     Each trace is a cluster titled by its ``title``; they stack top to bottom
-    with time steps aligned left to right.
+    with time steps aligned left to right. ``scale`` as for :func:`draw`
+    (default: one scale spanning every trace's gradients).
     """
     _check_detail(detail)
     if not traces:
         raise ValueError("compare: expected at least one Trace")
     traces = [_as_trace(t, None, None, None) for t in traces]
-    scale = shared_scale(traces)
+    scale = fixed_scale(scale) or shared_scale(traces)
     g = _digraph("compare")
     pictures = [Picture(t, detail, scale, shapes, prefix=f"m{k}_", nested=True) for k, t in enumerate(traces)]
     for k, picture in reversed(list(enumerate(pictures))):  # dot stacks the first-declared at the bottom

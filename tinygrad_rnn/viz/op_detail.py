@@ -56,7 +56,7 @@ def _edge(p: Picture, clusters: Clusters, e: Edge) -> tuple[str, str, dict]:
         p.stubs_at[head_site].append((tail, e.source))
     elif route == "stub-out":
         text = "→ " + html.escape(pretty_symbol(e.head))
-        head = p.stub(clusters(src_site), text, "goes on to an op drawn once elsewhere")
+        head = p.stub(clusters(src_site), text, "goes on to an op drawn once elsewhere", kind="out")
     if (
         src_site.kind == "step"
         and head_site.kind == "step"

@@ -22,9 +22,18 @@ from ..study.graph import LEAF, OUTSIDE, Edge, Graph, Place, parameter_names, pl
 from ..tensor import Tensor
 from .carry import carry_nodes
 from .labels import op_label, parameter_symbol, shape_text, subscripted
-from .style import LINE_COLOUR, PARAMETER_COLOUR, ROLE_COLOURS, ZERO_COLOUR, LogScale, format_norm
+from .style import (
+    CARRY_COLOURS,
+    LINE_COLOUR,
+    PARAMETER_COLOUR,
+    PARAMETER_FRAME,
+    PARAMETER_TEXT,
+    ROLE_COLOURS,
+    ZERO_COLOUR,
+    LogScale,
+    format_norm,
+)
 
-CARRY_COLOUR = "#bf9000"  # outlines of the carry path, the cell state's yellow darkened
 STUB_STYLE = {"shape": "box", "style": "rounded,dashed", "color": "#888888", "fontsize": "10", "margin": "0.04,0.02"}
 CELL_NAMES = (("cell state", "LSTM"), ("update gate", "GRU"), ("hidden state", "RNN"))
 
@@ -66,12 +75,24 @@ class Picture:
         for k, leaf in enumerate(self.graph.leaves):
             self.ids[id(leaf)] = f"{prefix}p{k}"
         self._stubs = 0
+        self.stub_kinds: set[str] = set()  # what the stubs drawn stand for, so the legend explains only those
+        self.input_rows = False  # cell detail drew a row for a step's slice of the input projection
         self.pending_stubs: list[tuple] = []
         self.defer_stubs = False
         self.stubs_at: dict[Place, list[tuple[str, Any]]] = defaultdict(list)  # step -> (stub, what it names)
         self._touch = self._step_fans()
         self.weights_only = self._parameter_only()
         self.lanes = sorted({w.lane for w in self.steps} | {w.lane for w in self.loops}, key=_lane_order)
+
+    @property
+    def carry_role(self) -> str | None:
+        """The state the carry path carries: "cell state" (LSTM), "hidden state" (GRU), None (no carry path)."""
+        roles = {record_of(n).role for n in self.graph.nodes if id(n) in self.belt}
+        return "cell state" if "cell state" in roles else "hidden state" if roles else None
+
+    @property
+    def carry_colour(self) -> str:
+        return CARRY_COLOURS[self.carry_role or "cell state"]
 
     # --- where things are ---------------------------------------------------------------
     def site(self, source: Any) -> Place:
@@ -156,7 +177,7 @@ class Picture:
     def edge_style(self, norm: float | None, *, carry: bool = False) -> dict[str, str]:
         attrs: dict[str, str] = {}
         if norm is None:
-            attrs["color"] = CARRY_COLOUR if carry else LINE_COLOUR
+            attrs["color"] = self.carry_colour if carry else LINE_COLOUR
             attrs["penwidth"] = "2.5" if carry else "1"
             return attrs
         attrs["color"] = self.scale.colour(norm)
@@ -182,7 +203,7 @@ class Picture:
         if w.kind == "step":
             attrs["class"] = "step"  # read by Diagram, which turns the picture so the carry path is on top
         if id(node) in self.belt:
-            attrs.update(color=CARRY_COLOUR, penwidth="2.5", group=f"{self.prefix}carry{w.layer}{w.direction}")
+            attrs.update(color=self.carry_colour, penwidth="2.5", group=f"{self.prefix}carry{w.layer}{w.direction}")
             attrs["class"] = "carry"
         elif record_of(node).role == "hidden state":
             attrs["group"] = f"{self.prefix}hidden{w.layer}{w.direction}"
@@ -194,25 +215,32 @@ class Picture:
 
     def leaf_node(self, g: Any, leaf: Tensor, note: str = "") -> None:
         name = self.graph.leaf_names.get(id(leaf))
-        lines = [f'<FONT POINT-SIZE="14">{self.leaf_symbol(leaf)}</FONT>']
+        lines = [f'<FONT POINT-SIZE="12">{self.leaf_symbol(leaf)}</FONT>']
         small = (name + " " if name else "") + shape_text((leaf.shape,))
-        lines.append(f'<FONT POINT-SIZE="9" COLOR="#555555">{html.escape(small)}</FONT>')
+        lines.append(f'<FONT POINT-SIZE="9">{html.escape(small)}</FONT>')
         if self.grads is not None and self.grads.total(leaf) is not None:
             lines.append(f'<FONT POINT-SIZE="9">‖∂L/∂·‖ = {format_norm(self.grads.total(leaf))}</FONT>')
         if note:
-            lines.append(f'<FONT POINT-SIZE="9" COLOR="#555555">{html.escape(note)}</FONT>')
-        g.node(
+            lines.append(f'<FONT POINT-SIZE="9">{html.escape(note)}</FONT>')
+        g.node(  # muted: pale fill, grey frame and text, so the eye goes to the time path
             self.ids[id(leaf)],
             label="<" + "<BR/>".join(lines) + ">",
             shape="box",
             style="filled",
             fillcolor=PARAMETER_COLOUR,
-            color="#999999",
+            color=PARAMETER_FRAME,
+            fontcolor=PARAMETER_TEXT,
+            **{"class": "parameter"},
         )
 
-    def stub(self, g: Any, text: str, tooltip: str, note: str | None = None) -> str:
-        """A small dashed box naming a tensor drawn elsewhere; ``note`` (e.g. a gradient) goes under it."""
+    def stub(self, g: Any, text: str, tooltip: str, note: str | None = None, *, kind: str = "shared") -> str:
+        """A small dashed box naming a tensor drawn elsewhere; ``note`` (e.g. a gradient) goes under it.
+
+        ``kind`` says what it stands for, for the legend: "shared" (a tensor drawn once, used in this
+        step), "out" (the op it goes on to is drawn elsewhere), "wrap" (the row goes on below).
+        """
         self._stubs += 1
+        self.stub_kinds.add(kind)
         name = f"{self.prefix}s{self._stubs}"
         rows = f"<TR><TD>{text}</TD></TR>"
         if note:

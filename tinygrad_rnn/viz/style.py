@@ -5,6 +5,9 @@
 ('#67000d', '#d9d9d9')
 >>> scale.width(1e-6) < scale.width(1.0)
 True
+>>> fixed = LogScale.fixed(1e-10)          # the same colours in every picture drawn on it
+>>> fixed.low, fixed.high, fixed.colour(1e-12) == fixed.colour(1e-10)
+(-10, 0, True)
 """
 
 from __future__ import annotations
@@ -24,7 +27,14 @@ ROLE_COLOURS = {
     "reset gate": "#f4cccc",
     "update gate": "#d0e0e3",
 }
-PARAMETER_COLOUR = "#eeeeee"
+# The carry path's outline: the cell state's yellow darkened for the LSTM; for the GRU, whose one
+# state is h_t, the hidden state's blue darkened, so its picture does not suggest a cell state.
+CARRY_COLOURS = {"cell state": "#bf9000", "hidden state": "#1f5fa6"}
+CARRY_NAMES = {"cell state": "yellow", "hidden state": "blue"}
+# Parameters are muted (pale fill, grey frame and text): the eye should go to the time path.
+PARAMETER_COLOUR = "#f7f7f7"
+PARAMETER_FRAME = "#cccccc"
+PARAMETER_TEXT = "#888888"
 LINE_COLOUR = "#444444"  # edges when no gradient was recorded
 ZERO_COLOUR = "#bbbbbb"  # edges along which exactly zero flowed
 
@@ -46,6 +56,7 @@ class LogScale:
     """
 
     def __init__(self, norms: Iterable[float | None], decades: float = 0.0):
+        self.fixed_range = False  # True: the ends are set, norms beyond them take the end colours
         logs = [math.log10(n) for n in norms if n is not None and n > 0 and math.isfinite(n)]
         if not logs:
             logs = [0.0]
@@ -53,6 +64,21 @@ class LogScale:
         self.low = min(math.floor(min(logs)), self.high - 1)
         if decades:
             self.low = min(self.low, self.high - decades)
+
+    @classmethod
+    def fixed(cls, low: float, high: float = 1.0) -> LogScale:
+        """A scale from ``low`` to ``high`` whatever is drawn on it: pictures on it compare colour for colour.
+
+        Norms below ``low`` take the palest colour, norms above ``high`` the darkest.
+        """
+        for name, value in (("low", low), ("high", high)):
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                raise ValueError(f"LogScale.fixed: {name} must be a positive finite number, got {value!r}")
+        if not low < high:
+            raise ValueError(f"LogScale.fixed: low must be below high, got low={low!r}, high={high!r}")
+        scale = cls([low, high])
+        scale.fixed_range = True
+        return scale
 
     def position(self, norm: float) -> float:
         """0 at the bottom of the scale, 1 at the top."""
