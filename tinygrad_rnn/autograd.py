@@ -243,12 +243,15 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
             grads = pending.take(node)
             if grads is None:
                 continue  # no gradient reached this node
-            node.check_saved()
+            if node.saved is RELEASED or node.changes_seen != Version.changes:
+                node.check_saved()  # freed by an earlier backward, or maybe changed in place since
             if node.watch is not None:
                 grads = hooks.run_output_hooks(node, grads)
             in_grads = node.backward(*grads)
-            if type(in_grads) is not tuple or len(in_grads) != len(node.inputs):
-                in_grads = one_per_input(node, in_grads)  # a bare array for one input (or a mistake)
+            if type(in_grads) is not tuple:
+                in_grads = (in_grads,)  # a bare array for a one-input op
+            if len(in_grads) != len(node.inputs):
+                raise_miscount(node, in_grads)
             for index, grad in enumerate(in_grads):
                 if grad is not None and node.inputs[index] is not None:
                     pending.send(node.inputs[index], grad, node, index)
@@ -258,16 +261,11 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
             leaf.accumulate_grad(grad, fresh)
 
 
-def one_per_input(node: Function, in_grads: Any) -> tuple:
-    """What ``backward`` returned, as a tuple with one gradient per input (a bare array for one input)."""
-    if type(in_grads) is not tuple:
-        in_grads = (in_grads,)
-    if len(in_grads) != len(node.inputs):  # a mistake in an op's backward: say which
-        raise RuntimeError(
-            f"{type(node).__name__}.backward returned {len(in_grads)} gradients, expected {len(node.inputs)} "
-            f"(one per input of forward, None where an input needs none)"
-        )
-    return in_grads
+def raise_miscount(node: Function, in_grads: tuple) -> None:
+    raise RuntimeError(
+        f"{type(node).__name__}.backward returned {len(in_grads)} gradients, expected {len(node.inputs)} "
+        f"(one per input of forward, None where an input needs none)"
+    )
 
 
 from .tensor import Tensor, Version  # noqa: E402  (tensor.py imports this module first)
