@@ -31,7 +31,6 @@ from .record import Record, current_record, record_shapes, recording_shapes, sco
 RELEASED = object()  # what a node's ``saved`` becomes once backward has freed it
 
 
-# --- ops ----------------------------------------------------------------------------------------------
 class Function:
     """One op: ``forward`` on arrays and ``backward`` on gradients, side by side. ``Op.apply`` runs it.
 
@@ -60,7 +59,7 @@ class Function:
         "needs_input_grad",  # one bool per input
         "n_outputs",
         "saved",  # what built-in ops keep for backward; RELEASED once freed
-        "versions",  # (version counter, value) of each tensor input and output, checked by backward
+        "versions",  # (version counter, value) of each leaf or constant input, and of each output
         "changes_seen",  # Version.changes when recorded: if it has not moved, nothing was changed in place
         "out_grads",  # during backward: the gradients waiting for this node's outputs
         "watch",  # hooks and retained gradients of the outputs (hooks.py), usually None

@@ -103,9 +103,10 @@ class PendingGrads:
     """The gradients of one backward pass that have not reached their node or leaf yet.
 
     A node's wait on the node (``node.out_grads``, one per output), so the loop
-    needs no lookup. A leaf's are added to its ``.grad`` as they come, unless
-    they must wait here: for hooks, which see the total, and for weight
-    products, which are merged into one GEMM at the end.
+    needs no lookup. A leaf's first gradient becomes its ``.grad`` at once;
+    the rest wait here and are added once at the end, after every node has
+    checked what it saved (an addition into ``.grad`` is an in-place change).
+    Hooks see the total, and weight products are merged into one GEMM.
     """
 
     __slots__ = ("leaves", "edge_hooks", "nodes")
@@ -127,8 +128,8 @@ class PendingGrads:
             if waiting is None:
                 waiting = node.out_grads = [None] * node.n_outputs
             waiting[slot] = grad if waiting[slot] is None else accumulate(waiting[slot], grad)
-        elif edge._hooks is None and type(grad) is not ProductSum and id(edge) not in self.leaves:
-            edge.accumulate_grad(grad, False)  # a leaf that no hook watches takes each gradient as it comes
+        elif edge._grad is None and edge._hooks is None and type(grad) is not ProductSum:
+            edge.accumulate_grad(grad, False)  # the first gradient of a leaf no hook watches: its new .grad
         else:  # its hooks want the total, or a product waits to be merged into one GEMM
             entry = self.leaves.get(id(edge))
             if entry is None:
