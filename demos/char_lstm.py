@@ -11,6 +11,9 @@ Progress is measured in bits per character (bpc) on held-out text, the last
 10 % of the book: the mean cross entropy in bits. Guessing uniformly among the
 characters costs log2(vocabulary) bits; knowing only how often each character
 occurs costs its entropy, about 4.5 bits; a good model of English, far less.
+Before training, the demo prints baselines on the same split: n-gram models
+(n = 1 to 4, add-α smoothing) and gzip and bzip2, all learning from the
+training text only (demos/_text_baselines.py).
 
 Outputs: checkpoint.npz (model, optimizer, step, state; --resume goes on from
 it), history.csv and bpc.png (bpc against steps), samples.txt (text sampled
@@ -26,6 +29,7 @@ from typing import Any
 
 import numpy as np
 from _common import Stopwatch, demo_parser, progress, pyplot, rng, setup, write_csv, write_json
+from _text_baselines import baselines
 
 import tinygrad_rnn as tg
 import tinygrad_rnn.functional as F
@@ -101,8 +105,15 @@ def entropy_bits(ids: np.ndarray, vocab_size: int) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def plot(history: list[dict[str, Any]], unigram: float, vocab_size: int, name: str, path: Path) -> None:
-    """Train and held-out bpc against steps, with the two reference lines."""
+def plot(
+    history: list[dict[str, Any]],
+    unigram: float,
+    vocab_size: int,
+    name: str,
+    path: Path,
+    reference: list[tuple[str, float]] = (),
+) -> None:
+    """Train and held-out bpc against steps, with the reference lines (and the 4-gram and bzip2 baselines)."""
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4.5))
     steps = [h["step"] for h in history]
@@ -112,6 +123,12 @@ def plot(history: list[dict[str, Any]], unigram: float, vocab_size: int, name: s
         math.log2(vocab_size), color="grey", linestyle="--", label=f"uniform guess ({math.log2(vocab_size):.2f})"
     )
     ax.axhline(unigram, color="grey", linestyle=":", label=f"character frequencies ({unigram:.2f})")
+    for label, bpc in reference:
+        if label.startswith(("4-gram", "bzip2")):
+            short = label.split(",")[0].split(" (")[0]
+            ax.axhline(
+                bpc, color="#8c6d31", linestyle="-." if "gram" in label else (0, (1, 1)), label=f"{short} ({bpc:.2f})"
+            )
     ax.set_xlabel("training step")
     ax.set_ylabel("bits per character")
     ax.set_title(f"Character-level LSTM on {name}")
@@ -258,6 +275,11 @@ def main() -> None:
         f"{args.text.name}: {len(text):,} characters, {len(vocab)} distinct; training on {split:,}, held out "
         f"{len(ids) - split:,}. Uniform guess {uniform:.2f} bpc, character frequencies {unigram:.2f} bpc."
     )
+    # what the LSTM's number means: simpler models on the same split, counted on the training text only
+    reference = baselines(text, ids, split, len(vocab))
+    print("Baselines on the held-out text (bits per character; learnt from the training text only):")
+    for name, bpc in reference:
+        print(f"  {name:<40} {bpc:6.3f}")
     print(f"Model: {run.model}")
     start = run.step
     seconds = train(run, args, train_rows, val_rows, out)
@@ -267,7 +289,7 @@ def main() -> None:
 
     history = run.history
     write_csv(out / "history.csv", history)
-    plot(history, unigram, len(vocab), args.text.name, out / "bpc.png")
+    plot(history, unigram, len(vocab), args.text.name, out / "bpc.png", reference)
     best = min(history, key=lambda h: h["val_bpc"])
     results = {
         "text": args.text.name,
@@ -279,6 +301,7 @@ def main() -> None:
         "seq_len": args.seq_len,
         "uniform_bpc": uniform,
         "unigram_bpc": unigram,
+        "baselines_bpc": dict(reference),
         "final_val_bpc": history[-1]["val_bpc"],
         "best_val_bpc": best["val_bpc"],
         "best_step": best["step"],
@@ -293,6 +316,8 @@ def main() -> None:
         f"\nHeld-out bits per character: {history[-1]['val_bpc']:.3f} at step {history[-1]['step']} "
         f"(best {best['val_bpc']:.3f} at step {best['step']}); {seconds:.0f} s for this run."
     )
+    beaten = [name for name, bpc in reference if bpc > history[-1]["val_bpc"]]
+    print(f"The LSTM beats {len(beaten)} of the {len(reference)} baselines: {', '.join(beaten) or 'none'}.")
     print(f"Wrote {run.path}, {out / 'history.csv'}, {out / 'bpc.png'}, {out / 'samples.txt'}")
 
 

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import device_skip_reason
 
@@ -67,6 +68,7 @@ def test_adding_problem_trains_all_three_models(adding_out: Path) -> None:
     results = json.loads((adding_out / "results.json").read_text())
     assert [r["model"] for r in results["results"]] == ["tanh RNN", "LSTM", "GRU"]
     assert results["baseline_mse"] == pytest.approx(1 / 6)
+    assert results["variant"]["values"] == "U[0, 1]" and "0.5 + (X1 + X2)/4" in results["variant"]["original"]
     for r in results["results"]:
         assert math.isfinite(r["final_test_mse"]) and 0 <= r["final_test_mse"] < 2
         assert r["curve"][0][0] == 0 and r["curve"][-1][0] == results["settings"]["steps"]
@@ -113,6 +115,38 @@ def test_char_lstm_reports_bpc_and_resumes_from_its_checkpoint(tmp_path: Path) -
     results = json.loads((tmp_path / "results.json").read_text())
     assert results["final_val_bpc"] < results["uniform_bpc"]
     assert (tmp_path / "bpc.png").stat().st_size > 0
+    # the baselines on the same split, printed and saved: more context, fewer bits, down to the 4-gram
+    assert "Baselines on the held-out text" in first.stdout and "The LSTM beats" in second.stdout
+    scores = list(results["baselines_bpc"].items())
+    names = [name.split(",")[0].split(" (")[0] for name, _ in scores]
+    assert names == ["uniform guess", "unigram", "bigram", "trigram", "4-gram", "gzip -9", "bzip2 -9"]
+    bpc = [b for _, b in scores]
+    assert bpc[0] == pytest.approx(math.log2(72)) and bpc[0] > bpc[1] > bpc[2] > bpc[3] > bpc[4] > 1.5
+    assert bpc[1] == pytest.approx(results["unigram_bpc"], abs=0.05)  # counted on the training text, scored on held out
+    assert 1.5 < bpc[6] < bpc[5] < bpc[2]  # bzip2 sees the whole book, gzip a 32 KB window
+
+
+def test_text_baselines_recover_a_known_entropy() -> None:
+    """On a text drawn from a known bigram model, the bigram baseline scores its entropy rate; compressors, more."""
+    sys.path.insert(0, str(DEMOS))
+    try:
+        from _text_baselines import compressor_bpc, ngram_bpc
+    finally:
+        sys.path.remove(str(DEMOS))
+    gen = np.random.default_rng(0)
+    table = np.array([[0.8, 0.1, 0.1], [0.1, 0.8, 0.1], [0.1, 0.1, 0.8]])  # each character mostly repeats
+    ids, u = [0], gen.random(40_000)
+    for k in range(40_000):  # draw the next character from the row of the last one
+        ids.append(int(np.searchsorted(np.cumsum(table[ids[-1]]), u[k])))
+    ids = np.array(ids)
+    rate = -(0.8 * math.log2(0.8) + 0.2 * math.log2(0.1))  # bits per character of the source: 0.92
+    scores = ngram_bpc(ids, split=20_000, vocab_size=3)
+    assert scores[1]["bpc"] == pytest.approx(math.log2(3), abs=0.02)  # unigram: the three are equally common
+    assert scores[2]["bpc"] == pytest.approx(rate, abs=0.03) and scores[3]["bpc"] == pytest.approx(rate, abs=0.03)
+    assert scores[4]["bpc"] > rate - 0.03  # more context cannot beat the source's entropy
+    text = "".join("abc"[i] for i in ids)
+    squeezed = compressor_bpc(text[:20_000], text[20_000:])
+    assert rate < squeezed["bzip2"] < 8 and rate < squeezed["gzip"] < 8
 
 
 def test_char_lstm_resume_without_a_checkpoint_says_what_to_do(tmp_path: Path) -> None:
