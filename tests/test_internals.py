@@ -29,6 +29,12 @@ def test_each_stop_states_its_true_size(row: dict) -> None:
     )
 
 
+def test_the_korean_page_lists_the_same_stops_and_sizes() -> None:
+    korean = [m.groupdict() for m in ROW.finditer((ROOT / "docs" / "ko" / "internals.md").read_text(encoding="utf-8"))]
+    strip = [{k: row[k] for k in ("path", "name", "lines")} for row in STOPS]
+    assert [{k: row[k] for k in ("path", "name", "lines")} for row in korean] == strip
+
+
 def test_the_engine_keeps_its_reading_budget() -> None:
     """The backward loop reads like the textbook (25 lines at most), and autograd.py stays short (220)."""
     autograd = ROOT / "tinygrad_rnn" / "autograd.py"
