@@ -21,7 +21,7 @@ PAGE = r"""<!DOCTYPE html>
   header, main, footer { max-width: 1240px; margin: 0 auto; padding: 0 16px; }
   header h1 { font-size: 1.45rem; margin: 16px 0 4px; }
   header p { margin: 0 0 10px; color: var(--soft); max-width: 70em; }
-  #controls { max-width: 1208px; margin: 0 auto; display: grid; gap: 10px 20px;
+  #controls { width: calc(100% - 32px); max-width: 1208px; margin: 0 auto; display: grid; gap: 10px 20px;
               grid-template-columns: repeat(4, minmax(0, 1fr));
               background: #fff; border: 1px solid var(--line); border-radius: 8px; padding: 10px 14px; }
   .control label { display: block; font-weight: 600; font-size: .95rem; }
