@@ -250,3 +250,22 @@ def test_browser_graph_shows_the_norm_on_hover(tab):
     tab.select_option("#cell", "rnn")
     tab.wait_for_function(f"document.querySelector('#graph').innerHTML.length !== {len(first)}")
     assert tab.errors == []
+
+
+@pytest.mark.skipif(not DOCS_PAGE.exists(), reason="docs/explore.html is not generated yet")
+def test_browser_committed_page_says_where_float32_underflows(browser):
+    """The tanh RNN at T = 200: the norm falls below float32's range; the page shows the float64 number and says so."""
+    data = _page_data(DOCS_PAGE.read_text(encoding="utf-8"))
+    view = browser.new_page(viewport={"width": 390, "height": 844})
+    errors = []
+    view.on("pageerror", lambda error: errors.append(str(error)))
+    view.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    view.goto(DOCS_PAGE.as_uri())
+    assert view.is_hidden("#underflow")
+    view.select_option("#cell", "rnn")
+    _set(view, "#steps", "200")
+    logs = data["flows"]["64"]["200"]["rnn"]
+    assert float(view.text_content("#ratio")) == pytest.approx(logs[0] - logs[-1], abs=0.006)
+    assert view.is_visible("#underflow") and "underflow" in view.text_content("#underflow")
+    assert errors == []
+    view.close()
