@@ -130,6 +130,7 @@ def _cpu() -> float:
 
 
 def _setup_worker() -> None:
+    """A worker process computes in float64 with one BLAS thread (two workers share two cores)."""
     from ..threads import set_num_threads
 
     set_num_threads(1)
@@ -138,7 +139,6 @@ def _setup_worker() -> None:
 
 def _flow_job(steps: int, hidden: int, biases: Sequence[float], batch: int, seed: int) -> dict[str, Any]:
     """log10 ‖∂L/∂s_t‖ of the tanh RNN, the GRU and the LSTM at every forget bias, as ``tinygrad-rnn flow``."""
-    _setup_worker()
     study = flow_study(steps, hidden_size=hidden, forget_bias=biases[0], forget_biases=biases, batch=batch, seed=seed)
     out: dict[str, Any] = {cell: _log10s(study.before[cell].carried) for cell in ("rnn", "gru")}
     out["lstm"] = {bias_key(b): _log10s(study.before[f"lstm@{b:g}"].carried) for b in biases}
@@ -147,7 +147,6 @@ def _flow_job(steps: int, hidden: int, biases: Sequence[float], batch: int, seed
 
 def _train_job(hidden: int, batch: int, seed: int, train_steps: int) -> dict[str, Any]:
     """``flow_study`` at T = TRAIN_LENGTH before and after ``train_steps`` steps on the adding problem."""
-    _setup_worker()
     study = flow_study(
         TRAIN_LENGTH,
         hidden_size=hidden,
@@ -172,7 +171,6 @@ def _train_job(hidden: int, batch: int, seed: int, train_steps: int) -> dict[str
 
 def _graph_job(steps: int, hidden: int, biases: Sequence[float], seed: int) -> dict[str, str]:
     """The unrolled graph of every model at (T, H), cell detail, on one colour scale: gzip + base64 SVG each."""
-    _setup_worker()
     from ..study import unroll
     from .graph import draw, shared_scale
     from .render import save
@@ -348,6 +346,7 @@ def _run(jobs: list, workers: int | None, progress: Callable[[str], None] | None
 
     if workers == 1 or len(jobs) == 1:
         dtype = tg.get_default_dtype()
+        tg.set_default_dtype("float64")
         try:
             results = []
             for _, _, _, function, arguments in jobs:
@@ -356,9 +355,9 @@ def _run(jobs: list, workers: int | None, progress: Callable[[str], None] | None
                 report()
             return results
         finally:
-            tg.set_default_dtype(dtype)  # the jobs compute in float64; the caller's default comes back
+            tg.set_default_dtype(dtype)  # the caller's default comes back
     method = "fork" if "fork" in _start_methods() else "spawn"
-    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method)) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context(method), initializer=_setup_worker) as pool:
         futures = [pool.submit(_timed, function, *arguments) for _, _, _, function, arguments in jobs]
         results = []
         for future in futures:
