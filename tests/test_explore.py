@@ -133,6 +133,14 @@ def test_graphs_carry_norms_on_hover(page):
     assert svg.startswith("<svg") and "<title>gradient norm along this edge: " in svg
 
 
+def test_worker_processes_compute_the_same_numbers(page):
+    """Two worker processes (as the command line runs it) and one process give the same page numbers."""
+    grid = {**GRID, "hidden_sizes": (4,)}
+    forked = viz.explore(**grid, train_steps=0, graphs=False, workers=2)
+    assert forked.data["flows"]["4"] == page.data["flows"]["4"]
+    assert tg.get_default_dtype() == tg.float32, "the caller's default dtype is left as it was"
+
+
 def test_bad_grid_is_refused():
     with pytest.raises(ValueError, match="steps"):
         viz.explore(steps=(1,), forget_biases=(1.0,), hidden_sizes=(4,), train_steps=0, graphs=False)
