@@ -5,6 +5,7 @@
     tinygrad-rnn graph --cell lstm --steps 10 --detail op --grad -o lstm.svg
     tinygrad-rnn compare --steps 20 -o compare.svg
     tinygrad-rnn flow --steps 100 --train-steps 300 -o flow.png --json flow.json
+    tinygrad-rnn explore -o flow.html
 
 Bad arguments print one line and exit with status 2, before any work; so
 does a graph too large for ``dot`` to lay out in reasonable time (the
