@@ -287,6 +287,8 @@ def pow(a: Any, b: Any) -> Tensor:  # noqa: A001 (PyTorch's name)
         raise TypeError("pow: a bool tensor to a bool tensor's power is not supported; convert one with .long()")
     if _is_bool(a):
         a = a.long()  # True/False count as 1/0, and the result is int64 (or float), as in PyTorch
+    if isinstance(a, Tensor) and not a.dtype.is_floating_point and isinstance(b, int) and b < 0:
+        raise ValueError("pow: integers to negative integer powers are not allowed; use a float tensor")
     if isinstance(a, Tensor) and isinstance(b, int) and not isinstance(b, bool) and a.dtype.is_floating_point:
         b = float(b)  # an int power of a float tensor: the array API wants matching kinds
     return _binary(Pow, a, b)

@@ -174,5 +174,7 @@ def compare(a: Tensor, b: Any, name: str) -> Tensor:
         b = as_tensor(b, a)
         if b.backend is not a.backend:
             raise RuntimeError(f"{name}: expected both tensors on the same device, got {a.device} and {b.device}")
+        if a.dtype != b.dtype:  # compared in the dtype PyTorch's promotion gives (a 0-d float64 vs float32: float32)
+            a, b = promote(a, b)
         b = b.data
     return Tensor.wrap(_COMPARISONS[name](a.data, b), a.backend)
