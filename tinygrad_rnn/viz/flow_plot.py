@@ -104,7 +104,7 @@ def plot(study: FlowStudy, path: Any = None, *, dpi: int = 110) -> Any:
                 if 0 < k < study.steps:  # where the gradient left float32's range
                     ax.plot([t[k]], [ratio[k]], marker="x", color=colour, ms=8, mew=2, ls="none")
             ax.set_yscale("log")
-            ax.set_title(f"{heading}, {name}", fontsize=10.5)
+            ax.set_title(f"{heading}\n{name}", fontsize=10.5)
             ax.grid(True, which="major", alpha=0.3)
             ax.set_xlim(1, study.steps)
             if column == 0:
