@@ -61,7 +61,7 @@ def main() -> None:
         "--forget-bias",
         type=float,
         default=1.0,
-        help="forget-gate bias of the pictured LSTM (default 1.0; PyTorch's 0 halves the belt's gradient each step)",
+        help="forget-gate bias of the pictured LSTM (default 1.0; at PyTorch's 0, f_t ≈ 0.5: the belt is half shut)",
     )
     args = parser.parse_args()
     if args.quick:

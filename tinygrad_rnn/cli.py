@@ -133,7 +133,7 @@ def _common(p: argparse.ArgumentParser, steps: int, hidden: int) -> None:
         type=_finite("--forget-bias"),
         default=1.0,
         help="the LSTM's forget-gate bias (default 1.0, as Jozefowicz et al. 2015 recommend; PyTorch's "
-        "initialisation is 0, which halves the cell state's gradient at every step)",
+        "initialisation is 0, where f_t ≈ 0.5 keeps the cell state's conveyor belt mostly closed)",
     )
     p.add_argument(
         "--seed",
