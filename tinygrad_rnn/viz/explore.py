@@ -211,9 +211,9 @@ def _compact_svg(svg: str) -> str:
 
 # --- the page ---------------------------------------------------------------------------------
 def _versions(graphs: bool) -> dict[str, str]:
-    import numpy
+    from ..backend import np
 
-    versions = {"tinygrad_rnn": tg.__version__, "numpy": numpy.__version__, "python": platform.python_version()}
+    versions = {"tinygrad_rnn": tg.__version__, "numpy": np.__version__, "python": platform.python_version()}
     dot = shutil.which("dot")
     if graphs and dot:
         done = subprocess.run([dot, "-V"], capture_output=True, text=True)
