@@ -247,6 +247,8 @@ function drawReadout(s) {
   const logs = logNorms(s, s.cell), r = ratios(logs)[0];
   const state = s.cell === "lstm" ? "c" : "h";
   document.querySelectorAll(".state").forEach((e) => { e.textContent = state; });
+  const low = Math.min(...logs.filter((v) => v !== null));
+  const under = low < D.float32_smallest_normal_log10;  // below float32's range: flow says "underflow"
   if (r === null) {
     $("ratio").textContent = "-inf"; $("ratio").dataset.value = "-Infinity";
     $("ratio-words").textContent = "No gradient at all reached t = 1 (the norm is exactly 0).";
@@ -258,10 +260,9 @@ function drawReadout(s) {
       ": step 1 receives " +
       (r < 0 ? "10^" + pretty(r) + " ≈ " + share.toExponential(1) + " of" : share.toFixed(2) + " times") +
       " the gradient at step T. The command `tinygrad-rnn flow --steps " + s.steps + " --hidden-size " + s.hidden +
-      " --forget-bias " + s.bias + " --train-steps 0` prints this number.";
+      " --forget-bias " + s.bias + " --train-steps 0` " +
+      (under ? "measures it in float32, where it underflows (below)." : "prints this number.");
   }
-  const low = Math.min(...logs.filter((v) => v !== null));
-  const under = low < D.float32_smallest_normal_log10;
   $("underflow").hidden = !under;
   if (under) {
     $("underflow").textContent = "Here ‖∂L/∂" + state + "_t‖ falls to 10^" + pretty(low) +
