@@ -80,7 +80,7 @@ def test_flow_with_training(tmp_path: Path) -> None:
         (["flow", "--train-steps", "-3", "-o", "x.png"], "--train-steps must not be negative"),
         (["flow", "--forget-bias", "high", "-o", "x.png"], "--forget-bias must be a number, got 'high'"),
         (["flow", "-o", "x.svg", "--json", "x.csv"], "must end in .json"),
-        ([], "required: {graph,compare,flow}"),
+        ([], "required: {graph,compare,flow,explore}"),
     ],
 )
 def test_bad_arguments_exit_2_with_a_message(argv: list[str], message: str, capsys: pytest.CaptureFixture) -> None:
