@@ -284,3 +284,10 @@ def test_no_grad_decorator_and_generator_keep_names_and_return_values() -> None:
         with pytest.raises(StopIteration) as stop:
             next(g)
     assert stop.value.value == "done"
+
+
+def test_in_place_on_a_0d_result() -> None:
+    total = (tg.Tensor([1.0, 2.0]) * 2).sum()  # a 0-d result
+    total += 1
+    assert total.item() == 7.0
+    assert total.zero_().item() == 0.0

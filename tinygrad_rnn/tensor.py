@@ -395,8 +395,11 @@ class Tensor:
                 result._slot,
                 result._version,
             )
-        else:
+        elif hasattr(self._data, "__setitem__"):
             self._data[...] = result._data
+            Version.bump(self._version)
+        else:  # a NumPy scalar (what a 0-d result is) cannot change, nor be shared: replace it
+            self._data = result._data
             Version.bump(self._version)
         return self
 
