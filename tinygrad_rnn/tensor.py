@@ -567,7 +567,7 @@ class Tensor:
     def unsqueeze(self, dim: int) -> Tensor:
         return ops.unsqueeze(self, dim)
 
-    def squeeze(self, dim: int | None = None) -> Tensor:
+    def squeeze(self, dim: int | tuple[int, ...] | None = None) -> Tensor:
         return ops.squeeze(self, dim)
 
     def expand(self, *sizes: Any) -> Tensor:
