@@ -92,29 +92,40 @@ class Function:
         """
         fn = object.__new__(cls)
         fn.saved = None
-        if len(inputs) == 1 and isinstance(inputs[0], Tensor):  # the common one-tensor op, without the loop
-            fn.backend = inputs[0].backend
-            out = fn.forward(inputs[0]._data, **settings)
-            wanted = inputs[0].requires_grad
-        else:
-            fn.backend, arrays, wanted = _arrays_of(cls, inputs)
-            out = fn.forward(*arrays, **settings)
-        if wanted and grad_enabled.get():
-            return fn.record_call(inputs, out)
-        if type(out) is tuple:
-            return tuple(Tensor._make(o, fn.backend, False, None, 0) for o in out)
-        return Tensor._make(out, fn.backend, False, None, 0)  # fn.backend: ToDevice changes it to the target
+        if not grad_enabled.get():  # nothing will be recorded: the arrays alone
+            fn.backend, arrays = _arrays_of(cls, inputs)
+            return fn.outputs(fn.forward(*arrays, **settings), False)
+        arrays = fn.take_inputs(inputs)
+        out = fn.forward(*arrays, **settings)
+        if True not in fn.needs_input_grad:
+            return fn.outputs(out, False)
+        fn.changes_seen = Version.changes
+        fn.out_grads = fn.watch = None
+        fn.record = current_record.get()
+        if recording_shapes.get():
+            place = fn.record.place if fn.record else {}
+            fn.record = Record(place, shapes=tuple(o.shape for o in (out if type(out) is tuple else (out,))))
+        return fn.outputs(out, True)
 
-    def record_call(self, inputs: tuple, out: Any) -> Any:
-        """Makes this call a node: its edges, which inputs need a gradient, the versions it saw; its outputs."""
+    def take_inputs(self, inputs: tuple) -> list:
+        """The inputs' arrays; and, in one pass, this call's edges, which inputs need a gradient, the versions seen."""
+        arrays = []
         edges = []  # where each input's gradient will go: its node and slot, the leaf itself, or nowhere
         needs = []
+        self.backend = None
         self.versions = versions = []
         for x in inputs:
             if not isinstance(x, Tensor):
+                arrays.append(x)
                 edges.append(None)
                 needs.append(False)
-            elif x._node is not None:  # made by another op, which keeps its version (as its output)
+                continue
+            if x.backend is not self.backend:
+                self.backend = (
+                    x.backend if self.backend is None else _raise_devices(type(self), self.backend, x.backend)
+                )
+            arrays.append(x._data)
+            if x._node is not None:  # made by another op, which keeps its version (as its output)
                 edges.append((x._node, x._slot))
                 needs.append(True)
             else:  # a leaf or a constant: its version is checked here
@@ -122,21 +133,24 @@ class Function:
                 edges.append(x if x.requires_grad else None)
                 needs.append(x.requires_grad)
         self.inputs, self.needs_input_grad = tuple(edges), tuple(needs)
-        self.changes_seen = Version.changes
-        self.out_grads = self.watch = None
-        self.record = current_record.get()
+        return arrays
+
+    def outputs(self, out: Any, recorded: bool) -> Any:
+        """The tensors around forward's array(s); recorded ones point at this node, whose check sees their versions."""
+        backend = self.backend  # ToDevice's forward sets it to the target device
         if type(out) is not tuple:
+            if not recorded:
+                return Tensor._make(out, backend, False, None, 0)
             self.n_outputs = 1
-            made = Tensor._make(out, self.backend, True, self, 0)
-            versions.append((made._version, 0))
-        else:
-            self.n_outputs = len(out)
-            made = tuple(Tensor._make(o, self.backend, True, self, slot) for slot, o in enumerate(out))
-            for t in made:
-                versions.append((t._version, 0))
-        if recording_shapes.get():
-            place = self.record.place if self.record else {}
-            self.record = Record(place, shapes=tuple(o.shape for o in (out if type(out) is tuple else (out,))))
+            made = Tensor._make(out, backend, True, self, 0)
+            self.versions.append((made._version, 0))
+            return made
+        if not recorded:
+            return tuple(Tensor._make(o, backend, False, None, 0) for o in out)
+        self.n_outputs = len(out)
+        made = tuple(Tensor._make(o, backend, True, self, slot) for slot, o in enumerate(out))
+        for t in made:
+            self.versions.append((t._version, 0))
         return made
 
     def check_saved(self) -> None:
@@ -171,20 +185,18 @@ class Function:
         return f"<{type(self).__name__} '{name}'{where}>"
 
 
-def _arrays_of(cls: type[Function], inputs: tuple) -> tuple[Any, list, bool]:
-    """The inputs' backend (one for all), their arrays (numbers as they are), and whether any wants a gradient."""
+def _arrays_of(cls: type[Function], inputs: tuple) -> tuple[Any, list]:
+    """The inputs' backend (one for all), and their arrays (numbers as they are)."""
     backend = None
     arrays = []
-    wanted = False
     for x in inputs:
         if isinstance(x, Tensor):
             if x.backend is not backend:
                 backend = x.backend if backend is None else _raise_devices(cls, backend, x.backend)
             arrays.append(x._data)
-            wanted = wanted or x.requires_grad
         else:
             arrays.append(x)
-    return backend, arrays, wanted
+    return backend, arrays
 
 
 def _raise_devices(cls: type[Function], first: Any, second: Any) -> None:
