@@ -29,6 +29,7 @@ from .pending import PendingGrads
 from .record import Record, current_record, record_shapes, recording_shapes, scope  # noqa: F401 (the public names)
 
 RELEASED = object()  # what a node's ``saved`` becomes once backward has freed it
+EMIT = object()  # on topological_order's stack: the node below it comes next in the order
 
 
 class Function:
@@ -217,25 +218,29 @@ def topological_order(root: Function | None) -> list[Function]:
     """Nodes reachable from ``root``, each after every node that feeds it (none from None: a leaf's).
 
     An explicit stack instead of recursion, so graphs unrolled over tens of
-    thousands of steps work.
+    thousands of steps work. A node is pushed once to be expanded, and once
+    more, under its inputs and marked by ``EMIT`` on top, to be emitted after
+    them. (A marker rather than a (node, expanded) pair: a pair per push is
+    an object per push, and enough of them set Python's collector walking.)
     """
     order: list[Function] = []
     if root is None:
         return order
     seen: set[int] = set()
-    stack: list[tuple[Function, bool]] = [(root, False)]
+    stack: list = [root]
     while stack:
-        node, expanded = stack.pop()
-        if expanded:
-            order.append(node)
+        node = stack.pop()
+        if node is EMIT:  # every input of the node under the marker is in order: now the node
+            order.append(stack.pop())
             continue
         if id(node) in seen:
             continue
         seen.add(id(node))
-        stack.append((node, True))
+        stack.append(node)
+        stack.append(EMIT)
         for edge in node.inputs:
             if type(edge) is tuple and id(edge[0]) not in seen:
-                stack.append((edge[0], False))
+                stack.append(edge[0])
     return order
 
 

@@ -244,25 +244,25 @@ class _RecurrentBase(Module):
         if packed and input.sorted_indices is not None:  # states come in the caller's order; the steps sorted
             h0 = h0[:, input.sorted_indices]
             c0 = None if c0 is None else c0[:, input.sorted_indices]
-        h_states, c_states = h0.unbind(0), None if c0 is None else c0.unbind(0)
-        h_n, c_n = [], []
-        for layer in range(self.num_layers):
-            outputs = []
-            for d, suffix in enumerate(self._suffixes()):
-                k = layer * self.num_directions + d
-                steps = self._project(x, sizes, layer, suffix)
-                with collector_paused():  # T steps of small objects and no cycles: see collector.py
+        with collector_paused():  # T steps of small objects and no cycles: see collector.py
+            h_states, c_states = h0.unbind(0), None if c0 is None else c0.unbind(0)
+            h_n, c_n = [], []
+            for layer in range(self.num_layers):
+                outputs = []
+                for d, suffix in enumerate(self._suffixes()):
+                    k = layer * self.num_directions + d
+                    steps = self._project(x, sizes, layer, suffix)
                     out, h_last, c_last = self._run_direction(
                         steps, layer, suffix, h_states[k], None if c_states is None else c_states[k]
                     )
-                outputs.append(cat(out, dim=0) if packed else stack(out, dim=0))
-                h_n.append(h_last)
-                c_n.append(c_last)
-            x = outputs[0] if len(outputs) == 1 else cat(outputs, dim=-1)
-            if self.dropout and self.training and layer < self.num_layers - 1:
-                x = F.dropout(x, self.dropout, True)
-        h_n_t = stack(h_n, dim=0)
-        c_n_t = stack(c_n, dim=0) if self.has_cell_state else None
+                    outputs.append(cat(out, dim=0) if packed else stack(out, dim=0))
+                    h_n.append(h_last)
+                    c_n.append(c_last)
+                x = outputs[0] if len(outputs) == 1 else cat(outputs, dim=-1)
+                if self.dropout and self.training and layer < self.num_layers - 1:
+                    x = F.dropout(x, self.dropout, True)
+            h_n_t = stack(h_n, dim=0)
+            c_n_t = stack(c_n, dim=0) if self.has_cell_state else None
         if packed:
             output: Any = PackedSequence(x, input.batch_sizes, input.sorted_indices, input.unsorted_indices)
             if input.unsorted_indices is not None:  # back to the caller's batch order
