@@ -197,3 +197,30 @@ def assert_close(ours: dict, reference: dict, tol: float, label: str) -> None:
         assert got.shape == want.shape, f"{label} {key}: shape {got.shape}, PyTorch {want.shape}"
         err = float(np.max(np.abs(got.astype(np.float64) - want.astype(np.float64)) / (1 + np.abs(want))))
         assert err <= tol, f"{label} {key}: max relative difference {err:.3g} > {tol}"
+
+
+# --- committed PyTorch results: one npz per family of cases, keyed "case/group/name" ---------------------
+def write_fixtures(cases: list[Case], path) -> None:
+    """Runs every case in PyTorch (float64) and saves inputs ("in"), results ("ref") and weights ("w")."""
+    entries = {}
+    for index, case in enumerate(cases):
+        arrays = make_inputs(case, seed=index)
+        reference, weights = run_torch(case, arrays, "float64", seed=index)
+        for group, values in (("in", arrays), ("ref", reference), ("w", weights)):
+            for key, value in values.items():
+                entries[f"{case.name}/{group}/{key}"] = value
+    np.savez_compressed(path, **entries)
+    print(f"wrote {len(cases)} cases to {path}")
+
+
+def load_fixture(path, case: Case) -> tuple[dict, dict, dict]:
+    """One case's inputs, PyTorch's results and weights, as ``write_fixtures`` saved them."""
+    with np.load(path, allow_pickle=False) as data:
+        prefix = f"{case.name}/"
+        parts: dict[str, dict] = {"in": {}, "ref": {}, "w": {}}
+        for key in data.files:
+            if key.startswith(prefix):
+                _, group, name = key.split("/")
+                parts[group][name] = data[key]
+    assert parts["ref"], f"no fixture for {case.name} in {path.name}; rerun its tests/fixtures/make_*.py"
+    return parts["in"], parts["ref"], parts["w"]
