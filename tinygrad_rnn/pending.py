@@ -164,10 +164,6 @@ class PendingGrads:
 
     def __exit__(self, error_type: Any, *exc: Any) -> None:
         if error_type is not None:  # an error half-way must not leave gradients waiting for the next pass
-            self.forget(self.nodes)
-
-    def forget(self, nodes: list) -> None:
-        """Drops whatever still waits (after an error half-way, nothing is left for the next pass)."""
-        for node in nodes:
-            node.out_grads = None
-        self.leaves.clear()
+            for node in self.nodes:
+                node.out_grads = None
+            self.leaves.clear()

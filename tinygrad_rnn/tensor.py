@@ -143,9 +143,9 @@ class Tensor:
             self._grad._data += grad
             Version.bump(self._grad._version)
 
-    def leaf_hooks(self, create: bool = True) -> list | None:
-        """The hooks a leaf holds (hooks.py)."""
-        if self._hooks is None and create:
+    def leaf_hooks(self) -> list:
+        """The hooks a leaf holds, made on first use (hooks.py)."""
+        if self._hooks is None:
             self._hooks = []
         return self._hooks
 
