@@ -105,10 +105,11 @@ def training_story(study: viz.FlowStudy) -> dict[str, object]:
     learnt = [label for key, label in models.items() if study.mse[key] < SOLVED]
     stuck = [label for key, label in models.items() if study.mse[key] >= SOLVED]
     if learnt:
-        said = f"{', '.join(learnt)} learnt to add, and did it by keeping the gradient along the carry path"
+        # "; " between models: a label such as "LSTM, forget bias 1" has a comma of its own
+        said = f"{'; '.join(learnt)} learnt to add, and did it by keeping the gradient along the carry path"
     else:
         said = f"no model is below {SOLVED:g} yet, too few steps to learn the task (the full run trains 1000)"
-    rest = f"Still near the constant guess: {', '.join(stuck)}." if learnt and stuck else ""
+    rest = f"Still near the constant guess: {'; '.join(stuck)}." if learnt and stuck else ""
     return {"train_steps": study.train_steps, "solved": SOLVED, "learnt": said, "rest": rest}
 
 

@@ -63,7 +63,7 @@ def test_training_story_follows_the_measured_mse():
     result = study.flow_study(4, hidden_size=4, forget_biases=(1.0,), batch=2, train_steps=1)
     result.mse.update({"rnn": 0.16, "gru": 0.001, "lstm": 0.01, "lstm@1": 0.01})
     story = training_story(result)
-    assert story["learnt"].startswith("GRU, LSTM, forget bias 1 learnt to add") and "tanh RNN" in story["rest"]
+    assert story["learnt"].startswith("GRU; LSTM, forget bias 1 learnt to add") and "tanh RNN" in story["rest"]
     result.mse.update({"gru": 0.15, "lstm": 0.15, "lstm@1": 0.15})
     story = training_story(result)
     assert "no model is below" in story["learnt"] and story["rest"] == ""
