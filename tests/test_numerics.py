@@ -125,8 +125,8 @@ def test_sigmoid_keeps_full_relative_precision_over_the_whole_range(dtype: str) 
     limit = {"float32": 120.0, "float64": 760.0}[dtype]
     x = np.linspace(-limit, limit, 40001).astype(dtype)
     (y, (g,)), (ty, (tgrad,)) = run_both(lambda t: t.sigmoid(), lambda t: t.sigmoid(), x)
-    # PyTorch's vectorised exp flushes results below ~1e-38 (float32) / 1e-308 (float64) to 0, where
-    # ours keeps the subnormal value; above that both must agree to a few units in the last place
+    # below ~1e-38 (float32) / 1e-308 (float64) σ may be 0 or a subnormal, in either library;
+    # above that both must agree to a few units in the last place
     normal = np.abs(ty) > np.finfo(dtype).tiny
     rel = np.abs(y[normal] - ty[normal]) / ty[normal]
     assert rel.max() < {"float32": 1e-6, "float64": 1e-14}[dtype]
@@ -136,7 +136,7 @@ def test_sigmoid_keeps_full_relative_precision_over_the_whole_range(dtype: str) 
     grad_rel = np.abs(g[left] - tgrad[left]) / tgrad[left]
     assert grad_rel.max() < {"float32": 1e-6, "float64": 1e-14}[dtype]
     assert np.abs(g - tgrad)[x > 0].max() <= 2 * np.finfo(dtype).eps
-    assert np.all(np.abs(y - ty)[~normal] <= np.finfo(dtype).tiny)  # where torch flushes to 0 ours is subnormal
+    assert np.all(np.abs(y - ty)[~normal] <= np.finfo(dtype).tiny)  # 0 or subnormal, never more
 
 
 def test_sigmoid_at_minus_16_in_float32_is_accurate() -> None:
@@ -151,7 +151,10 @@ def test_log_of_sigmoid_at_minus_20_is_minus_20_with_gradient_1(dtype: str) -> N
         x = tg.Tensor([-20.0], requires_grad=True)
         y = x.sigmoid().log()
         y.sum().backward()
-        assert y.tolist() == [-20.0] and x.grad.tolist() == [1.0]
+        assert y.tolist() == [-20.0]
+        # the gradient is (1/σ)·σ·(1 − σ): 1 up to the rounding of 1/σ (σ itself may differ from
+        # PyTorch's in the last place, as two exp implementations do)
+        assert abs(x.grad.tolist()[0] - 1.0) <= np.finfo(np.float32).eps
     compare(lambda t: t.sigmoid().log(), lambda t: t.sigmoid().log(), dtype, [-20.0, -16.0, -50.0, 0.0, 15.0])
 
 

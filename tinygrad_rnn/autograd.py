@@ -19,14 +19,12 @@ constant. Nodes never hold the intermediate tensors they made, so after
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from typing import Any
 
 from . import hooks
-from .collector import LONG_GRAPH, collector_paused
 from .grad_mode import enable_grad, grad_enabled, is_grad_enabled, no_grad  # noqa: F401 (the public names)
 from .pending import PendingGrads
-from .record import Record, current_record, record_shapes, recording_shapes, scope  # noqa: F401 (the public names)
+from .record import KEEP_SHAPES, Record, current_record, record_shapes, scope  # noqa: F401 (the public names)
 
 RELEASED = object()  # what a node's ``saved`` becomes once backward has freed it
 EMIT = object()  # on topological_order's stack: the node below it comes next in the order
@@ -60,7 +58,8 @@ class Function:
         "needs_input_grad",  # one bool per input
         "n_outputs",
         "saved",  # what built-in ops keep for backward; RELEASED once freed
-        "versions",  # (version counter, value) of each leaf or constant input, and of each output
+        "versions",  # (version counter, value seen) of each leaf or constant input
+        "out_versions",  # the outputs' version counters (each started at 0)
         "changes_seen",  # Version.changes when recorded: if it has not moved, nothing was changed in place
         "out_grads",  # during backward: the gradients waiting for this node's outputs
         "watch",  # hooks and retained gradients of the outputs (hooks.py), usually None
@@ -91,68 +90,45 @@ class Function:
         tensors (numbers, settings passed positionally) reach ``forward`` as
         they are and become constants of the graph.
         """
+        if len(inputs) == 2 and not settings:  # the same steps, written out for one or two tensors: fast_apply.py
+            a, b = inputs
+            if type(a) is Tensor and type(b) is Tensor:
+                return apply_tensors(cls, a, b)
+        elif len(inputs) == 1 and not settings and type(inputs[0]) is Tensor:
+            return apply_tensors(cls, inputs[0])
         fn = object.__new__(cls)
         fn.saved = None
-        if not grad_enabled.get():  # nothing will be recorded: the arrays alone
-            fn.backend, arrays = _arrays_of(cls, inputs)
-            return fn.outputs(fn.forward(*arrays, **settings), False)
-        arrays = fn.take_inputs(inputs)
+        fn.backend, arrays, wanted = _arrays_of(cls, inputs)
         out = fn.forward(*arrays, **settings)
-        if True not in fn.needs_input_grad:
-            return fn.outputs(out, False)
-        fn.changes_seen = Version.changes
-        fn.out_grads = fn.watch = None
-        fn.record = current_record.get()
-        if recording_shapes.get():
-            place = fn.record.place if fn.record else {}
-            fn.record = Record(place, shapes=tuple(o.shape for o in (out if type(out) is tuple else (out,))))
-        return fn.outputs(out, True)
+        if not (wanted and grad_enabled.get()):  # no gradient will be asked of this call: nothing to record
+            return fn.constant_outputs(out)
+        fn.inputs, fn.needs_input_grad, fn.versions = _edges(inputs)
+        return fn.recorded_outputs(out)
 
-    def take_inputs(self, inputs: tuple) -> list:
-        """The inputs' arrays; and, in one pass, this call's edges, which inputs need a gradient, the versions seen."""
-        arrays = []
-        edges = []  # where each input's gradient will go: its node and slot, the leaf itself, or nowhere
-        needs = []
-        self.backend = None
-        self.versions = versions = []
-        for x in inputs:
-            if not isinstance(x, Tensor):
-                arrays.append(x)
-                edges.append(None)
-                needs.append(False)
-                continue
-            if x.backend is not self.backend:
-                self.backend = (
-                    x.backend if self.backend is None else _raise_devices(type(self), self.backend, x.backend)
-                )
-            arrays.append(x._data)
-            if x._node is not None:  # made by another op, which keeps its version (as its output)
-                edges.append((x._node, x._slot))
-                needs.append(True)
-            else:  # a leaf or a constant: its version is checked here
-                versions.append((x._version, x._version[0]))
-                edges.append(x if x.requires_grad else None)
-                needs.append(x.requires_grad)
-        self.inputs, self.needs_input_grad = tuple(edges), tuple(needs)
-        return arrays
-
-    def outputs(self, out: Any, recorded: bool) -> Any:
-        """The tensors around forward's array(s); recorded ones point at this node, whose check sees their versions."""
+    def recorded_outputs(self, out: Any) -> Any:
+        """The tensors around forward's array(s), pointing at this node, which starts waiting for its backward."""
+        self.changes_seen = Version.changes
+        self.out_grads = self.watch = None
+        self.record = current_record.get()  # where it ran (see record.py), usually None
+        if self.record is not None and self.record.shapes is KEEP_SHAPES:  # a picture will print the shapes
+            shapes = tuple(o.shape for o in (out if type(out) is tuple else (out,)))
+            self.record = Record(self.record.place, shapes=shapes)
         backend = self.backend  # ToDevice's forward sets it to the target device
         if type(out) is not tuple:
-            if not recorded:
-                return Tensor._make(out, backend, False, None, 0)
             self.n_outputs = 1
             made = Tensor._make(out, backend, True, self, 0)
-            self.versions.append((made._version, 0))
+            self.out_versions = (made._version,)  # its check sees them: each starts at 0
             return made
-        if not recorded:
-            return tuple(Tensor._make(o, backend, False, None, 0) for o in out)
         self.n_outputs = len(out)
         made = tuple(Tensor._make(o, backend, True, self, slot) for slot, o in enumerate(out))
-        for t in made:
-            self.versions.append((t._version, 0))
+        self.out_versions = tuple(t._version for t in made)
         return made
+
+    def constant_outputs(self, out: Any) -> Any:
+        """The tensors around forward's array(s), when the call is not recorded."""
+        if type(out) is not tuple:
+            return Tensor._make(out, self.backend, False, None, 0)
+        return tuple(Tensor._make(o, self.backend, False, None, 0) for o in out)
 
     def check_saved(self) -> None:
         """Backward reads what forward kept: it must still be there, and unchanged."""
@@ -164,7 +140,7 @@ class Function:
             )
         if Version.changes == self.changes_seen:
             return  # no tensor at all was changed in place since this op ran
-        for counter, seen in self.versions:
+        for counter, seen in self.versions + tuple((counter, 0) for counter in self.out_versions):
             if counter[0] != seen:
                 raise RuntimeError(
                     f"backward: one of the arrays {self!r} needs for its gradient has been modified by an "
@@ -186,21 +162,47 @@ class Function:
         return f"<{type(self).__name__} '{name}'{where}>"
 
 
-def _arrays_of(cls: type[Function], inputs: tuple) -> tuple[Any, list]:
-    """The inputs' backend (one for all), and their arrays (numbers as they are)."""
+def _arrays_of(cls: type[Function], inputs: tuple) -> tuple[Any, list, bool]:
+    """The inputs' backend (one for all), their arrays (numbers as they are), and whether one requires grad."""
     backend = None
     arrays = []
+    wanted = False
     for x in inputs:
         if isinstance(x, Tensor):
             if x.backend is not backend:
-                backend = x.backend if backend is None else _raise_devices(cls, backend, x.backend)
+                backend = x.backend if backend is None else raise_devices(cls, backend, x.backend)
             arrays.append(x._data)
+            wanted = wanted or x.requires_grad
         else:
             arrays.append(x)
-    return backend, arrays
+    return backend, arrays, wanted
 
 
-def _raise_devices(cls: type[Function], first: Any, second: Any) -> None:
+def _edges(inputs: tuple) -> tuple[tuple, tuple, tuple]:
+    """A recorded call's edges (where each input's gradient goes), which inputs need one, and the versions seen.
+
+    An edge is the input's node and slot when another op made it, the leaf
+    itself when it requires grad, None for a constant. Leaves and constants
+    have their version remembered here; an op's output has its own node's.
+    """
+    edges = []
+    needs = []
+    versions = ()
+    for x in inputs:
+        if not isinstance(x, Tensor):
+            edges.append(None)
+            needs.append(False)
+        elif x._node is not None:
+            edges.append((x._node, x._slot))
+            needs.append(True)
+        else:
+            versions += ((x._version, x._version[0]),)
+            edges.append(x if x.requires_grad else None)
+            needs.append(x.requires_grad)
+    return tuple(edges), tuple(needs), versions
+
+
+def raise_devices(cls: type[Function], first: Any, second: Any) -> None:
     raise RuntimeError(
         f"{op_name(cls)}: expected all tensors on the same device, got {first.device} "
         f"and {second.device}; move one with .to(device)"
@@ -250,11 +252,10 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
     Visit the nodes so that each comes after every node it feeds; give each
     the sum of the gradients its outputs received, call its ``backward``, and
     send each input's gradient along its edge: to the node that made that
-    input, or, for a leaf, into its ``.grad`` once all have arrived.
+    input, or into the leaf's ``.grad``.
     """
     order = topological_order(root.grad_fn)
-    pending = PendingGrads(root, gradient, order)  # where gradients wait, summed cheaply: see pending.py
-    with collector_paused() if len(order) > LONG_GRAPH else nullcontext(), pending:
+    with PendingGrads(root, gradient, order) as pending:  # where gradients wait, summed cheaply: see pending.py
         for node in reversed(order):
             grads = pending.take(node)
             if grads is None:
@@ -273,8 +274,7 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
                     pending.send(node.inputs[index], grad, node, index)
             if not retain_graph:
                 node.release()
-        for leaf, grad, fresh in pending.leaf_totals():  # after the leaf's hooks, if it has any
-            leaf.accumulate_grad(grad, fresh)
+        pending.finish_leaves()  # what waited for a leaf's hooks, or for one GEMM
 
 
 def raise_miscount(node: Function, in_grads: tuple) -> None:
@@ -285,3 +285,4 @@ def raise_miscount(node: Function, in_grads: tuple) -> None:
 
 
 from .tensor import Tensor, Version  # noqa: E402  (tensor.py imports this module first)
+from .fast_apply import apply_tensors  # noqa: E402  (it builds on Function)

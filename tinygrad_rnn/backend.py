@@ -307,18 +307,18 @@ def _numpy_kernels() -> dict[str, Any]:
     """The ops' formulas with NumPy's ``out=``: one buffer, updated in place, instead of a temporary per step."""
 
     def sigmoid(x: Any) -> Any:
-        e = np.abs(x, out=np.empty_like(x))  # out=: an array even for 0-d x
-        np.negative(e, out=e)
-        np.exp(e, out=e)  # e^−|x|: never overflows
-        out = np.where(x >= 0, x.dtype.type(1), e)
+        # 1/(1 + e^−x) in four passes over one buffer (PyTorch's CPU formula): no cancellation on
+        # either side, so full relative precision; far below 0, e^−x overflows to inf and σ to 0
+        with np.errstate(over="ignore"):
+            e = np.negative(x, out=np.empty_like(x))  # out=: an array even for 0-d x
+            np.exp(e, out=e)
         e += 1.0
-        out /= e
-        return out
+        return np.reciprocal(e, out=e)
 
     def sigmoid_backward(g: Any, y: Any) -> Any:
         out = np.subtract(1.0, y, out=np.empty_like(y))
+        out *= g  # g·(1 − y)·y, in PyTorch's order: the same rounding
         out *= y
-        out *= g
         return out
 
     def tanh_backward(g: Any, y: Any) -> Any:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import hooks
+from .collector import LONG_GRAPH, collector_paused
 
 
 class ProductSum:
@@ -103,24 +104,31 @@ class PendingGrads:
     """The gradients of one backward pass that have not reached their node or leaf yet.
 
     A node's wait on the node (``node.out_grads``, one per output), so the loop
-    needs no lookup. A leaf's first gradient becomes its ``.grad`` at once;
-    the rest wait here and are added once at the end, after every node has
-    checked what it saved (an addition into ``.grad`` is an in-place change).
-    Hooks see the total, and weight products are merged into one GEMM.
+    needs no lookup. A leaf's gradient is added into its ``.grad`` as it
+    arrives, as in PyTorch, except where the leaf's hooks must see its total
+    first, or weight products wait to be merged into one GEMM: those wait
+    here until ``finish_leaves``. A long pass pauses Python's collector
+    (collector.py).
     """
 
-    __slots__ = ("leaves", "edge_hooks", "nodes")
+    __slots__ = ("leaves", "edge_hooks", "nodes", "paused")
 
     def __init__(self, root: Any, gradient: Any, nodes: list) -> None:
         """Starts a backward pass over ``nodes`` from ``root`` (a tensor), with the gradient of the root itself."""
         self.nodes = nodes
         self.leaves: dict[int, list] = {}  # id(leaf) → [leaf, pending]; holding the leaf keeps its id unique
         self.edge_hooks = hooks.active_edge_hooks()  # the visualiser's, usually none
-        self.send(root if root.grad_fn is None else (root.grad_fn, root.output_nr), gradient)
+        self.paused = collector_paused() if len(nodes) > LONG_GRAPH else None
+        node = root._node
+        if node is None:  # a leaf's own backward
+            self.send_to_leaf(root, gradient)
+        else:
+            node.out_grads = [None] * node.n_outputs
+            node.out_grads[root._slot] = gradient
 
-    def send(self, edge: Any, grad: Any, node: Any = None, index: int = 0) -> None:
+    def send(self, edge: Any, grad: Any, node: Any, index: int) -> None:
         """Adds ``grad`` to what waits at the far end of ``edge`` (input ``index`` of ``node``): a slot or a leaf."""
-        if self.edge_hooks and node is not None:
+        if self.edge_hooks:
             hooks.run_edge_hooks(self.edge_hooks, node, index, grad)
         if type(edge) is tuple:
             node, slot = edge
@@ -128,14 +136,21 @@ class PendingGrads:
             if waiting is None:
                 waiting = node.out_grads = [None] * node.n_outputs
             waiting[slot] = grad if waiting[slot] is None else accumulate(waiting[slot], grad)
-        elif edge._grad is None and edge._hooks is None and type(grad) is not ProductSum:
-            edge.accumulate_grad(grad, False)  # the first gradient of a leaf no hook watches: its new .grad
-        else:  # its hooks want the total, or a product waits to be merged into one GEMM
-            entry = self.leaves.get(id(edge))
-            if entry is None:
-                self.leaves[id(edge)] = [edge, grad]
-            else:
-                entry[1] = accumulate(entry[1], grad)
+        elif edge._hooks is None and type(grad) is not ProductSum:
+            edge.accumulate_grad(grad, False)  # into .grad now (an array ops hand back is copied, never kept)
+        else:
+            self.send_to_leaf(edge, grad)
+
+    def send_to_leaf(self, leaf: Any, grad: Any) -> None:
+        """Into the leaf's ``.grad``, or, if its hooks want the total or a product waits for one GEMM, into waiting."""
+        if leaf._hooks is None and type(grad) is not ProductSum:
+            leaf.accumulate_grad(grad, False)  # an array ops hand back is copied, never kept
+            return
+        entry = self.leaves.get(id(leaf))
+        if entry is None:
+            self.leaves[id(leaf)] = [leaf, grad]
+        else:
+            entry[1] = accumulate(entry[1], grad)
 
     def take(self, node: Any) -> list | None:
         """The node's output gradients as arrays (None for an output that received none), or None if none came."""
@@ -148,21 +163,23 @@ class PendingGrads:
                 waiting[k] = total(g)
         return waiting
 
-    def leaf_totals(self) -> list[tuple[Any, Any, bool]]:
-        """(leaf, total gradient, whether that array is fresh) for every leaf reached."""
-        totals = []
+    def finish_leaves(self) -> None:
+        """Adds what waited for a leaf into its ``.grad``: one GEMM per weight, after the leaf's hooks."""
         for leaf, waiting in self.leaves.values():
             fresh = type(waiting) is GradSum or type(waiting) is ProductSum  # made here, held by nothing else
             grad = total(waiting)
             if leaf._hooks:  # its hooks see its total gradient, once
                 grad, fresh = hooks.run_hooks(leaf._hooks, grad, leaf.backend), False
-            totals.append((leaf, grad, fresh))
-        return totals
+            leaf.accumulate_grad(grad, fresh)
 
     def __enter__(self) -> PendingGrads:
+        if self.paused is not None:
+            self.paused.__enter__()
         return self
 
     def __exit__(self, error_type: Any, *exc: Any) -> None:
+        if self.paused is not None:
+            self.paused.__exit__()
         if error_type is not None:  # an error half-way must not leave gradients waiting for the next pass
             for node in self.nodes:
                 node.out_grads = None

@@ -13,9 +13,10 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
-# Per thread, like grad mode: a picture is recorded in the thread that draws it.
-current_record: ContextVar[Record | None] = ContextVar("current_record", default=None)  # set by `scope`
-recording_shapes: ContextVar[bool] = ContextVar("recording_shapes", default=False)  # set by `record_shapes`
+# Per thread, like grad mode: a picture is recorded in the thread that draws it. Set by `scope` and
+# `record_shapes`; one variable for both, so an op that is recorded reads one.
+current_record: ContextVar[Record | None] = ContextVar("current_record", default=None)
+KEEP_SHAPES = ()  # a Record's ``shapes`` in the context: the ops recorded inside keep their output shapes
 
 
 class Record:
@@ -23,7 +24,8 @@ class Record:
 
     ``place``: where the op ran, e.g. ``{"layer": 0, "direction": 0, "t": 3}``;
     ``name`` and ``role``: set by ``Tensor.tag`` (``"f_t"``, ``"forget gate"``);
-    ``shapes``: the output shapes, kept only while a picture is being recorded.
+    ``shapes``: the output shapes, kept only while a picture is being recorded (in the context,
+    ``KEEP_SHAPES`` says to keep them).
     """
 
     __slots__ = ("place", "name", "role", "shapes")
@@ -56,8 +58,11 @@ class scope:
 
     def __enter__(self) -> dict:
         outer = current_record.get()
-        place = {**(outer.place if outer is not None else {}), **self.labels}
-        self.token = current_record.set(Record(place))
+        if outer is None:
+            place, shapes = dict(self.labels), None
+        else:
+            place, shapes = {**outer.place, **self.labels}, outer.shapes  # shapes: KEEP_SHAPES passes inwards
+        self.token = current_record.set(Record(place, shapes=shapes))
         return place
 
     def __exit__(self, *exc: Any) -> None:
@@ -68,7 +73,8 @@ class record_shapes:
     """Inside it, every recorded op also keeps its output shapes (for pictures that print them)."""
 
     def __enter__(self) -> None:
-        self.token = recording_shapes.set(True)
+        outer = current_record.get()
+        self.token = current_record.set(Record(outer.place if outer is not None else {}, shapes=KEEP_SHAPES))
 
     def __exit__(self, *exc: Any) -> None:
-        recording_shapes.reset(self.token)
+        current_record.reset(self.token)

@@ -133,15 +133,17 @@ class Tensor:
 
     def accumulate_grad(self, grad: Any, fresh: bool) -> None:
         """Adds a gradient array into ``.grad``; ``fresh`` says the array is ours to keep without a copy."""
-        backend = self.backend
+        held = self._grad
         if grad.dtype is not self._data.dtype and grad.dtype != self._data.dtype:
-            grad, fresh = backend.xp.astype(grad, self._data.dtype), True  # a leaf's gradient has its dtype
-        if self._grad is None:
+            grad, fresh = self.backend.xp.astype(grad, self._data.dtype), True  # a leaf's gradient has its dtype
+        if held is None:
             # a copy unless made for this tensor alone: the same array may reach several leaves (Add passes it on)
+            backend = self.backend
             self._grad = Tensor._make(grad if fresh else backend.copy(grad), backend, False, None, 0)
         else:
-            self._grad._data += grad
-            Version.bump(self._grad._version)
+            held._data += grad
+            held._version[0] += 1  # an in-place change (Version.bump, written out: once per leaf and pass)
+            Version.changes += 1
 
     def leaf_hooks(self) -> list:
         """The hooks a leaf holds, made on first use (hooks.py)."""
@@ -323,11 +325,11 @@ class Tensor:
             grad = self.backend.xp.ones(self._data.shape, dtype=self._data.dtype)
         else:
             g = gradient if isinstance(gradient, Tensor) else Tensor(gradient, device=self.backend)
-            if g.shape != self.shape:
+            if g._data.shape != self._data.shape:
                 raise ValueError(f"backward: gradient has shape {g.shape}, expected {self.shape} (the tensor's shape)")
             if g.backend is not self.backend:
                 raise RuntimeError(f"backward: gradient is on {g.device}, the tensor on {self.device}")
-            grad = g.data if g._data.dtype == self._data.dtype else self.backend.xp.astype(g.data, self._data.dtype)
+            grad = g._data if g._data.dtype == self._data.dtype else self.backend.xp.astype(g._data, self._data.dtype)
         autograd.run_backward(self, grad, retain_graph)
 
     # --- in place -----------------------------------------------------------

@@ -29,7 +29,7 @@ class Sigmoid(Function):
     def backward(self, g: Any) -> Any:
         y = self.saved
         fused = self.backend.fused_kernel("sigmoid_backward")
-        return fused(g, y) if fused is not None else g * y * (1.0 - y)  # σ′(x) = σ(x)·(1 − σ(x))
+        return fused(g, y) if fused is not None else g * (1.0 - y) * y  # σ′(x) = σ(x)·(1 − σ(x))
 
 
 class LogSigmoid(Function):

@@ -211,16 +211,16 @@ def _readable_broadcast_error(cls: type[Function], a: Any, b: Any) -> None:
 
 
 def _binary(cls: type[Function], a: Any, b: Any) -> Tensor:
-    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
-        raise TypeError(
-            f"{op_name(cls)}: expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}"
-        )
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype:
         try:  # the hot path: two tensors of one dtype
             return cls.apply(a, b)
         except ValueError:
             _readable_broadcast_error(cls, a, b)
             raise
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(
+            f"{op_name(cls)}: expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}"
+        )
     a, b = python_number(a), python_number(b)
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):

@@ -1,0 +1,64 @@
+"""``Function.apply`` for its commonest calls, one or two tensors and no settings, written out (skip on a first reading).
+
+It takes the general path's steps (autograd.py): the arrays, ``forward``,
+and, when a gradient will be wanted, the edges and the versions seen, then
+the output. Only the loops and helper calls are gone: every op of a
+recurrent step (σ, tanh, a product of gates, a sum, a matmul) comes here, and
+in Python a helper call costs more than the arithmetic of a small op.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .autograd import Function, raise_devices
+from .grad_mode import grad_enabled
+from .record import current_record
+from .tensor import Tensor, Version
+
+ONE_NEEDED = (True,)
+
+
+def apply_tensors(cls: type[Function], a: Tensor, b: Tensor | None = None) -> Any:
+    """``cls.apply(a)`` or ``cls.apply(a, b)``: the same result, the same record."""
+    fn = object.__new__(cls)
+    fn.backend = a.backend
+    fn.saved = None
+    if b is None:
+        out = fn.forward(a._data)
+        if not (a.requires_grad and grad_enabled.get()):
+            return Tensor._make(out, fn.backend, False, None, 0) if type(out) is not tuple else fn.constant_outputs(out)
+        if a._node is None:  # a leaf or a constant: its version is remembered here
+            fn.inputs, fn.versions = (a,), ((a._version, a._version[0]),)
+        else:  # made by another op, whose node keeps its version
+            fn.inputs, fn.versions = ((a._node, a._slot),), ()
+        fn.needs_input_grad = ONE_NEEDED
+    else:
+        if b.backend is not a.backend:
+            raise_devices(cls, a.backend, b.backend)
+        out = fn.forward(a._data, b._data)
+        if not ((a.requires_grad or b.requires_grad) and grad_enabled.get()):
+            return Tensor._make(out, fn.backend, False, None, 0) if type(out) is not tuple else fn.constant_outputs(out)
+        versions = ()
+        if a._node is None:
+            edge_a = a if a.requires_grad else None
+            versions = ((a._version, a._version[0]),)
+        else:
+            edge_a = (a._node, a._slot)
+        if b._node is None:
+            edge_b = b if b.requires_grad else None
+            versions += ((b._version, b._version[0]),)
+        else:
+            edge_b = (b._node, b._slot)
+        fn.inputs, fn.versions = (edge_a, edge_b), versions
+        fn.needs_input_grad = (a.requires_grad, b.requires_grad)
+    record = current_record.get()
+    if type(out) is tuple or (record is not None and record.shapes is not None):  # several outputs, or shapes
+        return fn.recorded_outputs(out)
+    fn.changes_seen = Version.changes  # the rest is fn.recorded_outputs(out), for one output
+    fn.out_grads = fn.watch = None
+    fn.record = record
+    fn.n_outputs = 1
+    made = Tensor._make(out, fn.backend, True, fn, 0)
+    fn.out_versions = (made._version,)
+    return made
