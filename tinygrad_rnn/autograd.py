@@ -60,7 +60,7 @@ class Function:
         "saved",  # what built-in ops keep for backward; RELEASED once freed
         "versions",  # (version counter, value seen) of each leaf or constant input
         "out_versions",  # the outputs' version counters (each started at 0)
-        "changes_seen",  # Version.changes when recorded: if it has not moved, nothing was changed in place
+        "changes_seen",  # Version.changes[0] when recorded: if it has not moved, nothing was changed in place
         "out_grads",  # during backward: the gradients waiting for this node's outputs
         "watch",  # hooks and retained gradients of the outputs (hooks.py), usually None
         "record",  # the visualiser's Record, or None
@@ -98,16 +98,16 @@ class Function:
             return apply_tensors(cls, inputs[0])
         fn = object.__new__(cls)
         fn.saved = None
-        fn.backend, arrays, wanted = _arrays_of(cls, inputs)
+        fn.backend, arrays, wanted = input_arrays(cls, inputs)
         out = fn.forward(*arrays, **settings)
         if not (wanted and grad_enabled.get()):  # no gradient will be asked of this call: nothing to record
             return fn.constant_outputs(out)
-        fn.inputs, fn.needs_input_grad, fn.versions = _edges(inputs)
+        fn.inputs, fn.needs_input_grad, fn.versions = input_edges(inputs)
         return fn.recorded_outputs(out)
 
     def recorded_outputs(self, out: Any) -> Any:
         """The tensors around forward's array(s), pointing at this node, which starts waiting for its backward."""
-        self.changes_seen = Version.changes
+        self.changes_seen = Version.changes[0]
         self.out_grads = self.watch = None
         self.record = current_record.get()  # where it ran (see record.py), usually None
         if self.record is not None and self.record.shapes is KEEP_SHAPES:  # a picture will print the shapes
@@ -138,9 +138,9 @@ class Function:
                 f"was freed by the first backward. Pass retain_graph=True to the first "
                 f"backward() if you need to go through the graph again."
             )
-        if Version.changes == self.changes_seen:
+        if Version.changes[0] == self.changes_seen:
             return  # no tensor at all was changed in place since this op ran
-        for counter, seen in self.versions + tuple((counter, 0) for counter in self.out_versions):
+        for counter, seen in (*self.versions, *((counter, 0) for counter in self.out_versions)):
             if counter[0] != seen:
                 raise RuntimeError(
                     f"backward: one of the arrays {self!r} needs for its gradient has been modified by an "
@@ -162,7 +162,7 @@ class Function:
         return f"<{type(self).__name__} '{name}'{where}>"
 
 
-def _arrays_of(cls: type[Function], inputs: tuple) -> tuple[Any, list, bool]:
+def input_arrays(cls: type[Function], inputs: tuple) -> tuple[Any, list, bool]:
     """The inputs' backend (one for all), their arrays (numbers as they are), and whether one requires grad."""
     backend = None
     arrays = []
@@ -178,7 +178,7 @@ def _arrays_of(cls: type[Function], inputs: tuple) -> tuple[Any, list, bool]:
     return backend, arrays, wanted
 
 
-def _edges(inputs: tuple) -> tuple[tuple, tuple, tuple]:
+def input_edges(inputs: tuple) -> tuple[tuple, tuple, tuple]:
     """A recorded call's edges (where each input's gradient goes), which inputs need one, and the versions seen.
 
     An edge is the input's node and slot when another op made it, the leaf
@@ -196,7 +196,7 @@ def _edges(inputs: tuple) -> tuple[tuple, tuple, tuple]:
             edges.append((x._node, x._slot))
             needs.append(True)
         else:
-            versions += ((x._version, x._version[0]),)
+            versions += (Version.seen(x._version),)
             edges.append(x if x.requires_grad else None)
             needs.append(x.requires_grad)
     return tuple(edges), tuple(needs), versions
@@ -260,7 +260,7 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
             grads = pending.take(node)
             if grads is None:
                 continue  # no gradient reached this node
-            if node.saved is RELEASED or node.changes_seen != Version.changes:
+            if node.saved is RELEASED or node.changes_seen != Version.changes[0]:
                 node.check_saved()  # freed by an earlier backward, or maybe changed in place since
             if node.watch is not None:
                 grads = hooks.run_output_hooks(node, grads)

@@ -29,6 +29,7 @@ def apply_tensors(cls: type[Function], a: Tensor, b: Tensor | None = None) -> An
         if not (a.requires_grad and grad_enabled.get()):
             return Tensor._make(out, fn.backend, False, None, 0) if type(out) is not tuple else fn.constant_outputs(out)
         if a._node is None:  # a leaf or a constant: its version is remembered here
+            a._version[1] = True  # Version.seen, written out
             fn.inputs, fn.versions = (a,), ((a._version, a._version[0]),)
         else:  # made by another op, whose node keeps its version
             fn.inputs, fn.versions = ((a._node, a._slot),), ()
@@ -42,11 +43,13 @@ def apply_tensors(cls: type[Function], a: Tensor, b: Tensor | None = None) -> An
         versions = ()
         if a._node is None:
             edge_a = a if a.requires_grad else None
+            a._version[1] = True  # Version.seen, written out
             versions = ((a._version, a._version[0]),)
         else:
             edge_a = (a._node, a._slot)
         if b._node is None:
             edge_b = b if b.requires_grad else None
+            b._version[1] = True
             versions += ((b._version, b._version[0]),)
         else:
             edge_b = (b._node, b._slot)
@@ -55,7 +58,7 @@ def apply_tensors(cls: type[Function], a: Tensor, b: Tensor | None = None) -> An
     record = current_record.get()
     if type(out) is tuple or (record is not None and record.shapes is not None):  # several outputs, or shapes
         return fn.recorded_outputs(out)
-    fn.changes_seen = Version.changes  # the rest is fn.recorded_outputs(out), for one output
+    fn.changes_seen = Version.changes[0]  # the rest is fn.recorded_outputs(out), for one output
     fn.out_grads = fn.watch = None
     fn.record = record
     fn.n_outputs = 1

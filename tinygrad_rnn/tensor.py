@@ -22,20 +22,31 @@ from .printing import format_array
 class Version:
     """Counts the in-place changes of a tensor's array (skip on a first reading).
 
-    A tensor's counter is a one-element list, ``[n]``, shared by the tensors
-    that alias the same array (``detach``); a list because it is the cheapest
-    mutable box to make for every tensor. Ops remember the counts of what they
-    use, and backward checks them: an optimizer step between forward and
-    backward cannot mix old and new weights. ``Version.changes`` counts every
-    change of every tensor; while it stands still, backward skips the check.
+    A tensor's counter is a small list, ``[n, watched]``, shared by the
+    tensors that alias the same array (``detach``); a list because it is the
+    cheapest mutable box to make for every tensor. Ops remember the counts of
+    what they use, and backward checks them: an optimizer step between forward
+    and backward cannot mix old and new weights. ``watched`` says that some
+    op remembered the count; ``Version.changes[0]`` counts every change of a
+    watched tensor, and while it stands still, backward skips the check. (So
+    the gradients backward adds into ``.grad``, which no op has seen, leave the
+    check asleep. And a box, not a number: rebinding a class attribute would
+    make Python drop what it had learned about every read of it.)
     """
 
-    changes = 0
+    changes = [0]
 
     @staticmethod
     def bump(counter: list) -> None:
         counter[0] += 1
-        Version.changes += 1
+        if counter[1]:
+            Version.changes[0] += 1
+
+    @staticmethod
+    def seen(counter: list) -> tuple[list, int]:
+        """The (counter, count) an op remembers; from now on the counter is watched."""
+        counter[1] = True
+        return counter, counter[0]
 
 
 class Tensor:
@@ -68,7 +79,7 @@ class Tensor:
         self._grad = None
         self._node = None
         self._slot = 0
-        self._version = [0]  # see Version
+        self._version = [0, False]  # see Version
         self._hooks = None
         self.requires_grad = False
         if requires_grad:
@@ -83,7 +94,7 @@ class Tensor:
         t.requires_grad = requires_grad
         t._node = node
         t._slot = slot
-        t._version = [0]
+        t._version = [0, node is not None]  # an op's output is watched by its node
         t._hooks = None
         return t
 
@@ -142,8 +153,7 @@ class Tensor:
             self._grad = Tensor._make(grad if fresh else backend.copy(grad), backend, False, None, 0)
         else:
             held._data += grad
-            held._version[0] += 1  # an in-place change (Version.bump, written out: once per leaf and pass)
-            Version.changes += 1
+            Version.bump(held._version)
 
     def leaf_hooks(self) -> list:
         """The hooks a leaf holds, made on first use (hooks.py)."""

@@ -35,7 +35,7 @@ class Add(_Binary):
     label = "+"
 
     def forward(self, a: Any, b: Any) -> Any:
-        self.in_shapes = (_shape(a), _shape(b))
+        self.in_shapes = (getattr(a, "shape", None), getattr(b, "shape", None))  # a number has none
         return a + b
 
     def backward(self, g: Any) -> tuple:
@@ -46,7 +46,7 @@ class Sub(_Binary):
     label = "−"
 
     def forward(self, a: Any, b: Any) -> Any:
-        self.in_shapes = (_shape(a), _shape(b))
+        self.in_shapes = (getattr(a, "shape", None), getattr(b, "shape", None))  # a number has none
         return a - b
 
     def backward(self, g: Any) -> tuple:
@@ -59,7 +59,7 @@ class Mul(_Binary):
     label = "⊙"
 
     def forward(self, a: Any, b: Any) -> Any:
-        self.in_shapes = (_shape(a), _shape(b))
+        self.in_shapes = (getattr(a, "shape", None), getattr(b, "shape", None))  # a number has none
         self.saved = (a, b)
         return a * b
 
@@ -72,7 +72,7 @@ class Div(_Binary):
     label = "÷"
 
     def forward(self, a: Any, b: Any) -> Any:
-        self.in_shapes = (_shape(a), _shape(b))
+        self.in_shapes = (getattr(a, "shape", None), getattr(b, "shape", None))  # a number has none
         out = a / b
         self.saved = (b, out)
         return out
@@ -89,7 +89,7 @@ class Pow(_Binary):
     label = "^"
 
     def forward(self, a: Any, b: Any) -> Any:
-        self.in_shapes = (_shape(a), _shape(b))
+        self.in_shapes = (getattr(a, "shape", None), getattr(b, "shape", None))  # a number has none
         out = a**b
         self.saved = (a, b, out)
         return out
