@@ -284,5 +284,5 @@ def raise_miscount(node: Function, in_grads: tuple) -> None:
     )
 
 
-from .tensor import Tensor, Version  # noqa: E402  (tensor.py imports this module first)
 from .fast_apply import apply_tensors  # noqa: E402  (it builds on Function)
+from .tensor import Tensor, Version  # noqa: E402  (tensor.py imports this module first)

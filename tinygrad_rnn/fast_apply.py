@@ -1,4 +1,4 @@
-"""``Function.apply`` for its commonest calls, one or two tensors and no settings, written out (skip on a first reading).
+"""``Function.apply`` for its commonest calls, one or two tensors, written out (skip on a first reading).
 
 It takes the general path's steps (autograd.py): the arrays, ``forward``,
 and, when a gradient will be wanted, the edges and the versions seen, then
