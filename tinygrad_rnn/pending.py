@@ -136,8 +136,6 @@ class PendingGrads:
             if waiting is None:
                 waiting = node.out_grads = [None] * node.n_outputs
             waiting[slot] = grad if waiting[slot] is None else accumulate(waiting[slot], grad)
-        elif edge._hooks is None and type(grad) is not ProductSum:
-            edge.accumulate_grad(grad, False)  # into .grad now (an array ops hand back is copied, never kept)
         else:
             self.send_to_leaf(edge, grad)
 
