@@ -132,6 +132,39 @@ def test_every_in_place_change_raises_the_version(change) -> None:
         loss.backward()
 
 
+def _grad_saved_then_added_into(make) -> None:
+    """w.grad is saved by c * w.grad, then the same backward adds w's new gradient into it, first."""
+    w = make([1.0, 2.0], requires_grad=True)
+    (w * 2.0).sum().backward()
+    c = make([3.0, 4.0], requires_grad=True)
+    saved = c * w.grad  # made first: torch's engine, which runs the newest node first, reaches it last
+    loss = (w * 5.0).sum() + (saved.tanh() * 1.0).sum()
+    loss.backward()
+
+
+def test_backward_adding_into_a_grad_that_an_op_saved_is_caught() -> None:
+    with pytest.raises(RuntimeError, match=r"<Mul '⊙'>.*in-place operation.*version 1; expected version 0"):
+        _grad_saved_then_added_into(tg.Tensor)
+
+
+def test_torch_raises_for_the_same_grad() -> None:
+    torch = _torch()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        _grad_saved_then_added_into(torch.tensor)
+
+
+def test_adding_into_a_grad_no_op_has_seen_leaves_the_check_asleep() -> None:
+    from tinygrad_rnn.tensor import Version
+
+    w = tg.Tensor([1.0], requires_grad=True)
+    (w * 2.0).sum().backward()
+    alias = w.grad
+    changes = Version.changes[0]
+    (w * 3.0).sum().backward()
+    assert w.grad.tolist() == [5.0] and alias.tolist() == [5.0]  # added in place, as in PyTorch
+    assert Version.changes[0] == changes  # nothing an op saved was changed: backward's check stays asleep
+
+
 def test_changing_a_saved_output_under_no_grad_is_caught_as_in_torch() -> None:
     x = tg.Tensor([0.5, -0.5], requires_grad=True)
     y = x.sigmoid()  # sigmoid keeps its output for backward
