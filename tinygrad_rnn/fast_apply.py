@@ -26,35 +26,32 @@ def apply_tensors(cls: type[Function], a: Tensor, b: Tensor | None = None) -> An
     fn.saved = None
     if b is None:
         out = fn.forward(a._data)
-        if not (a.requires_grad and grad_enabled.get()):
-            return Tensor._make(out, fn.backend, False, None, 0) if type(out) is not tuple else fn.constant_outputs(out)
-        if a._node is None:  # a leaf or a constant: its version is remembered here
-            a._version[1] = True  # Version.seen, written out
-            fn.inputs, fn.versions = (a,), ((a._version, a._version[0]),)
-        else:  # made by another op, whose node keeps its version
-            fn.inputs, fn.versions = ((a._node, a._slot),), ()
-        fn.needs_input_grad = ONE_NEEDED
+        wanted = a.requires_grad
     else:
         if b.backend is not a.backend:
             raise_devices(cls, a.backend, b.backend)
         out = fn.forward(a._data, b._data)
-        if not ((a.requires_grad or b.requires_grad) and grad_enabled.get()):
-            return Tensor._make(out, fn.backend, False, None, 0) if type(out) is not tuple else fn.constant_outputs(out)
-        versions = ()
-        if a._node is None:
-            edge_a = a if a.requires_grad else None
-            a._version[1] = True  # Version.seen, written out
-            versions = ((a._version, a._version[0]),)
-        else:
-            edge_a = (a._node, a._slot)
+        wanted = a.requires_grad or b.requires_grad
+    if not (wanted and grad_enabled.get()):
+        return Tensor._make(out, fn.backend, False, None, 0) if type(out) is not tuple else fn.constant_outputs(out)
+    versions = ()  # of leaves and constants; an op-made input's own node keeps its version
+    if a._node is None:
+        edge_a = a if a.requires_grad else None
+        a._version[1] = True  # Version.seen, written out
+        versions = ((a._version, a._version[0]),)
+    else:
+        edge_a = (a._node, a._slot)
+    if b is None:
+        fn.inputs, fn.needs_input_grad = (edge_a,), ONE_NEEDED
+    else:
         if b._node is None:
             edge_b = b if b.requires_grad else None
             b._version[1] = True
             versions += ((b._version, b._version[0]),)
         else:
             edge_b = (b._node, b._slot)
-        fn.inputs, fn.versions = (edge_a, edge_b), versions
-        fn.needs_input_grad = (a.requires_grad, b.requires_grad)
+        fn.inputs, fn.needs_input_grad = (edge_a, edge_b), (a.requires_grad, b.requires_grad)
+    fn.versions = versions
     record = current_record.get()
     if type(out) is tuple or (record is not None and record.shapes is not None):  # several outputs, or shapes
         return fn.recorded_outputs(out)

@@ -18,6 +18,11 @@ def _shape(x: Any) -> tuple | None:
     return getattr(x, "shape", None)
 
 
+def _shapes(a: Any, b: Any) -> tuple:
+    """Both operands' shapes in one call (a binary op's forward keeps them; a number has none)."""
+    return getattr(a, "shape", None), getattr(b, "shape", None)
+
+
 class _Binary(Function):
     """Elementwise op of two inputs; remembers their shapes to undo broadcasting."""
 
@@ -35,7 +40,7 @@ class Add(_Binary):
     label = "+"
 
     def forward(self, a: Any, b: Any) -> Any:
-        self.in_shapes = (getattr(a, "shape", None), getattr(b, "shape", None))  # a number has none
+        self.in_shapes = _shapes(a, b)
         return a + b
 
     def backward(self, g: Any) -> tuple:
@@ -46,7 +51,7 @@ class Sub(_Binary):
     label = "−"
 
     def forward(self, a: Any, b: Any) -> Any:
-        self.in_shapes = (getattr(a, "shape", None), getattr(b, "shape", None))  # a number has none
+        self.in_shapes = _shapes(a, b)
         return a - b
 
     def backward(self, g: Any) -> tuple:
@@ -59,7 +64,7 @@ class Mul(_Binary):
     label = "⊙"
 
     def forward(self, a: Any, b: Any) -> Any:
-        self.in_shapes = (getattr(a, "shape", None), getattr(b, "shape", None))  # a number has none
+        self.in_shapes = _shapes(a, b)
         self.saved = (a, b)
         return a * b
 
@@ -72,7 +77,7 @@ class Div(_Binary):
     label = "÷"
 
     def forward(self, a: Any, b: Any) -> Any:
-        self.in_shapes = (getattr(a, "shape", None), getattr(b, "shape", None))  # a number has none
+        self.in_shapes = _shapes(a, b)
         out = a / b
         self.saved = (b, out)
         return out
@@ -89,7 +94,7 @@ class Pow(_Binary):
     label = "^"
 
     def forward(self, a: Any, b: Any) -> Any:
-        self.in_shapes = (getattr(a, "shape", None), getattr(b, "shape", None))  # a number has none
+        self.in_shapes = _shapes(a, b)
         out = a**b
         self.saved = (a, b, out)
         return out

@@ -16,7 +16,7 @@ class LogSoftmax(Function):
     def forward(self, x: Any, axis: int) -> Any:
         xp = self.xp
         self.axis = axis
-        if x.ndim and x.shape[axis] == 0:  # nothing to normalise (and no maximum): an empty result, as in PyTorch
+        if _empty_along(x, axis):
             self.saved = xp.zeros(x.shape, dtype=x.dtype)
             return self.saved
         shifted = x - xp.max(x, axis=axis, keepdims=True)
@@ -36,7 +36,7 @@ class Softmax(Function):
     def forward(self, x: Any, axis: int) -> Any:
         xp = self.xp
         self.axis = axis
-        if x.ndim and x.shape[axis] == 0:  # nothing to normalise (and no maximum): an empty result, as in PyTorch
+        if _empty_along(x, axis):
             self.saved = xp.zeros(x.shape, dtype=x.dtype)
             return self.saved
         e = xp.exp(x - xp.max(x, axis=axis, keepdims=True))
@@ -47,3 +47,8 @@ class Softmax(Function):
     def backward(self, g: Any) -> tuple:
         out = self.saved
         return (out * (g - self.xp.sum(g * out, axis=self.axis, keepdims=True)),)
+
+
+def _empty_along(x: Any, axis: int) -> bool:
+    """Nothing to normalise along ``axis`` (and no maximum): the result is empty, as in PyTorch."""
+    return bool(x.ndim) and x.shape[axis] == 0
