@@ -105,13 +105,13 @@ def test_forget_bias_help_says_why_the_default_is_1(capsys: pytest.CaptureFixtur
     assert "default 1.0" in text and "PyTorch" in text
 
 
+def _run_module(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    """``python -m tinygrad_rnn.cli ARGS`` in ``cwd``, as a user's shell runs it."""
+    return subprocess.run([sys.executable, "-m", "tinygrad_rnn.cli", *args], capture_output=True, text=True, cwd=cwd)
+
+
 def test_runs_as_a_module(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "tinygrad_rnn.cli", "graph", "--cell", "rnn", "--steps", "2", "-o", "x.bmp"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    result = _run_module(tmp_path, "graph", "--cell", "rnn", "--steps", "2", "-o", "x.bmp")
     assert result.returncode == 2 and "tinygrad-rnn graph: error" in result.stderr
 
 
@@ -303,12 +303,7 @@ def test_flow_reports_underflow_and_writes_valid_json(
 
 
 def test_the_command_itself_prints_one_line_and_no_traceback(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "tinygrad_rnn.cli", "flow", "--forget-bias", "nan", "--seed", "-1", "-o", "f.png"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    result = _run_module(tmp_path, "flow", "--forget-bias", "nan", "--seed", "-1", "-o", "f.png")
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert result.stderr.startswith("tinygrad-rnn flow: error: argument --forget-bias: ")

@@ -11,16 +11,21 @@ import pytest
 DEMO = Path(__file__).resolve().parent.parent / "demos" / "gradient_flow.py"
 
 
-def test_quick_run_writes_the_pictures_and_the_numbers(tmp_path):
-    pytest.importorskip("graphviz", reason="the pictures need the graphviz package: pip install 'tinygrad_rnn[viz]'")
-    pytest.importorskip("matplotlib", reason="the plot needs matplotlib")
-    run = subprocess.run(
-        [sys.executable, str(DEMO), "--quick", "--out", str(tmp_path)],
+def _quick_run(out: Path, *extra: str) -> subprocess.CompletedProcess:
+    """The demo in quick mode, writing into ``out``, with matplotlib drawing off-screen."""
+    return subprocess.run(
+        [sys.executable, str(DEMO), "--quick", *extra, "--out", str(out)],
         capture_output=True,
         text=True,
         timeout=300,
         env={**os.environ, "MPLBACKEND": "Agg"},
     )
+
+
+def test_quick_run_writes_the_pictures_and_the_numbers(tmp_path):
+    pytest.importorskip("graphviz", reason="the pictures need the graphviz package: pip install 'tinygrad_rnn[viz]'")
+    pytest.importorskip("matplotlib", reason="the plot needs matplotlib")
+    run = _quick_run(tmp_path)
     assert run.returncode == 0, run.stderr
     assert "conveyor belt" in run.stdout and "after training" in run.stdout
     # 20 training steps are too few to learn the task: the narration says so, and claims no success
@@ -39,13 +44,7 @@ def test_quick_run_writes_the_pictures_and_the_numbers(tmp_path):
 
 def test_no_training_narrated_when_none_ran(tmp_path):
     pytest.importorskip("matplotlib", reason="the plot needs matplotlib")
-    run = subprocess.run(
-        [sys.executable, str(DEMO), "--quick", "--train-steps", "0", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "MPLBACKEND": "Agg"},
-    )
+    run = _quick_run(tmp_path, "--train-steps", "0")
     assert run.returncode == 0, run.stderr
     assert "conveyor belt" in run.stdout and "log10" in run.stdout
     for claim in ("training steps", "after training", "learnt", "MSE"):
