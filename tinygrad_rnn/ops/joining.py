@@ -58,11 +58,12 @@ class Split(Function):
     label = "split"
 
     def _piece(self, axis: int, start: int, end: int) -> tuple:
-        return (slice(None),) * axis + (slice(start, end), ...)
+        return (slice(None),) * axis + (slice(start, end), ...)  # the ellipsis: the Array API wants every axis
 
     def forward(self, x: Any, axis: int, bounds: tuple) -> tuple:
         self.axis, self.bounds, self.in_shape = axis, bounds, x.shape
-        return tuple(x[self._piece(axis, a, b)] for a, b in bounds)
+        lead = (slice(None),) * axis
+        return tuple(x[lead + (slice(a, b), ...)] for a, b in bounds)
 
     def backward(self, *grads: Any) -> tuple:
         xp = self.xp
@@ -179,6 +180,11 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
                 f"split: sections {tuple(sizes)} must be non-negative and sum to {length}, "
                 f"the size of dimension {axis} of shape {x.shape}"
             )
+    return _cut(x, axis, sizes)
+
+
+def _cut(x: Tensor, axis: int, sizes: list[int]) -> tuple[Tensor, ...]:
+    """The pieces of the checked ``sizes`` along ``axis``: one Split node."""
     bounds, start = [], 0
     for s in sizes or [0]:
         bounds.append((start, start + s))
@@ -200,10 +206,11 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if x.ndim == 0:
         raise ValueError("chunk: expected a tensor with at least 1 dimension, got a 0-d tensor")
     axis = normalize_dim("chunk", dim, x.ndim)
-    if x.shape[axis] == 0:  # an empty dimension makes ``chunks`` empty pieces, as in PyTorch
-        return split(x, [0] * chunks, axis)
-    size = -(-x.shape[axis] // chunks)
-    return split(x, size, axis)
+    length = x.shape[axis]
+    if length == 0:  # an empty dimension makes ``chunks`` empty pieces, as in PyTorch
+        return _cut(x, axis, [0] * chunks)
+    size = -(-length // chunks)  # checked here, so cut without split's checks
+    return _cut(x, axis, [size] * (length // size) + ([length % size] if length % size else []))
 
 
 def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:
