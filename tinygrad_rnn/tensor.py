@@ -424,8 +424,12 @@ class Tensor:
         ('f_t', 'forget gate')
         """
         node = self._node
-        if node is not None:
-            old = node.record or autograd.Record({})
+        if node is None:
+            return self
+        old = node.record
+        if old is None:  # the common case: an op recorded outside any scope or picture
+            node.record = autograd.Record({}, name, role)
+        else:
             node.record = autograd.Record(
                 old.place, name if name is not None else old.name, role if role is not None else old.role, old.shapes
             )
