@@ -165,6 +165,42 @@ def test_adding_into_a_grad_no_op_has_seen_leaves_the_check_asleep() -> None:
     assert Version.changes[0] == changes  # nothing an op saved was changed: backward's check stays asleep
 
 
+def _parameter_saved_then_its_source_changed(lib) -> None:
+    source = lib.tensor([1.0, 2.0]) if lib is not tg else tg.Tensor([1.0, 2.0])
+    p = lib.nn.Parameter(source)  # the same array and, as in torch, the same version counter
+    loss = (p * p).sum()
+    source.add_(1.0)  # changes what the product saved
+    loss.backward()
+
+
+def test_a_parameter_made_from_a_tensor_shares_its_version() -> None:
+    with pytest.raises(RuntimeError, match=r"<Mul '⊙'>.*in-place operation"):
+        _parameter_saved_then_its_source_changed(tg)
+    source = tg.Tensor([1.0, 2.0])
+    p = tg.nn.Parameter(source)
+    assert p.data is source.data and p.is_leaf and p.requires_grad and not source.requires_grad
+    p.detach().mul_(2.0)  # a change through the parameter is seen through the tensor
+    assert source.tolist() == [2.0, 4.0]
+
+
+def test_torch_raises_for_the_same_parameter() -> None:
+    torch = _torch()
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        _parameter_saved_then_its_source_changed(torch)
+
+
+def test_a_parameter_made_from_an_intermediate_is_a_leaf_and_copies_keep_the_type() -> None:
+    import copy
+    import pickle
+
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    p = tg.nn.Parameter(x * 3.0)
+    assert p.is_leaf and p.grad_fn is None and p.tolist() == [3.0, 6.0]
+    for twin in (copy.deepcopy(p), pickle.loads(pickle.dumps(p))):
+        assert type(twin) is tg.nn.Parameter and twin.requires_grad and twin.tolist() == [3.0, 6.0]
+        assert twin.data is not p.data
+
+
 def test_changing_a_saved_output_under_no_grad_is_caught_as_in_torch() -> None:
     x = tg.Tensor([0.5, -0.5], requires_grad=True)
     y = x.sigmoid()  # sigmoid keeps its output for backward

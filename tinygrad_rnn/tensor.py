@@ -283,6 +283,26 @@ class Tensor:
         t._version = self._version
         return t
 
+    def as_subclass(self, cls: type[Tensor]) -> Tensor:
+        """This tensor as an instance of ``cls``: the same array, version counter and graph node, as in torch.
+
+        >>> import tinygrad_rnn as tg
+        >>> class Marked(tg.Tensor):
+        ...     __slots__ = ()
+        >>> t = tg.ones(2)
+        >>> m = t.as_subclass(Marked)
+        >>> type(m).__name__, m.data is t.data
+        ('Marked', True)
+        """
+        if not (isinstance(cls, type) and issubclass(cls, Tensor)):
+            raise TypeError(f"as_subclass: cls must be a subclass of Tensor, got {cls!r}")
+        t = object.__new__(cls)
+        t._data, t.backend, t.requires_grad = self._data, self.backend, self.requires_grad
+        t._grad, t._hooks = None, None
+        t._node, t._slot = self._node, self._slot
+        t._version = self._version  # shared: a change through either is seen by both
+        return t
+
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         if requires_grad and not self.dtype.is_floating_point:
             raise RuntimeError(f"requires_grad_: only floating point tensors can require gradients, got {self.dtype!r}")

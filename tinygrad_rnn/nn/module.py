@@ -26,12 +26,14 @@ class Parameter(Tensor):
 
     __slots__ = ()
 
+    def __new__(cls, data: Any = None, requires_grad: bool = True) -> Parameter:
+        if isinstance(data, Tensor):  # the tensor's array and version counter, cut from its graph, as in torch
+            return data.detach().as_subclass(cls)
+        return super().__new__(cls)
+
     def __init__(self, data: Any, requires_grad: bool = True):
         requires_grad = check_bool("Parameter", "requires_grad", requires_grad)
-        if isinstance(data, Tensor):  # shares the tensor's array, as torch.nn.Parameter does
-            super().__init__(0.0, device=data.backend)
-            self.data = data.data
-        else:
+        if not isinstance(data, Tensor):  # a tensor's array was taken over by __new__
             super().__init__(data)
         self.requires_grad_(requires_grad)
 
