@@ -198,8 +198,6 @@ def _compact_svg(svg: str) -> str:
     svg = svg[svg.index("<svg") :]
     svg = re.sub(r"<!--.*?-->\n?", "", svg, flags=re.S)
     svg = svg.replace(' font-family="Helvetica,Arial,DejaVu Sans,sans-serif"', "")
-    # Chromium ignores baseline-shift on <text>, which sets subscripts (c_t, W_hh) on the line: a dy it follows
-    svg = svg.replace(' baseline-shift="sub"', ' dy="0.3em"').replace(' baseline-shift="super"', ' dy="-0.4em"')
 
     def tooltip(m: re.Match) -> str:
         label = _LABEL.search(m.group(4))

@@ -164,7 +164,23 @@ def put_carry_on_top(source: str, encoding: str = "utf-8") -> str:
 def render(source: str, format: str, encoding: str = "utf-8") -> bytes:
     """The picture of ``source`` in ``format`` (svg, png, pdf), its carry path on top."""
     laid = put_carry_on_top(source, encoding).encode(encoding)
-    return graphviz.pipe("neato", format, laid, neato_no_op=2, quiet=False)
+    picture = graphviz.pipe("neato", format, laid, neato_no_op=2, quiet=False)
+    return scripts_every_browser_shifts(picture) if format == "svg" else picture
+
+
+def scripts_every_browser_shifts(svg: bytes) -> bytes:
+    """Graphviz's SVG with each sub- and superscript (c_t, W_hh, 10⁻⁶) moved by ``dy`` instead of ``baseline-shift``.
+
+    SVG defines ``baseline-shift`` for ``<tspan>`` only, and on the
+    ``<text>`` elements Graphviz writes, some browsers draw the script on the
+    line; every browser follows ``dy``. Graphviz writes each run of a label
+    as its own ``<text>`` at its own x and y, so the shift moves that run
+    alone.
+
+    >>> scripts_every_browser_shifts(b'<text x="1" baseline-shift="sub">t</text>')
+    b'<text x="1" dy="0.3em">t</text>'
+    """
+    return svg.replace(b' baseline-shift="sub"', b' dy="0.3em"').replace(b' baseline-shift="super"', b' dy="-0.4em"')
 
 
 class Diagram(graphviz.Digraph):
