@@ -101,3 +101,21 @@ def test_mirroring_a_laid_out_graph() -> None:
     assert 'pos="e,20,20 20,60 20,40"' in out and 'lp="20,40"' in out
     assert 'graph [bb="0,0,100,100"]' in out  # the root graph (and its legend) stay
     assert layout.carry_on_top(out) == out  # already on top: left alone
+
+
+@pytest.mark.parametrize("name", ["rnn.dot", pytest.param("rnn.svg", marks=needs_dot)])
+def test_a_failed_save_keeps_the_previous_picture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
+    import os
+
+    path = viz.save(viz.draw(viz.unroll("rnn", steps=2, hidden_size=2), "op"), tmp_path / name)
+    before = path.read_bytes()
+
+    def fail(*args: object) -> None:
+        raise OSError("rename failed")
+
+    monkeypatch.setattr(os, "replace", fail)
+    with pytest.raises(OSError, match="rename failed"):
+        viz.save(viz.draw(viz.unroll("rnn", steps=3, hidden_size=2), "op"), path)
+    monkeypatch.undo()
+    assert path.read_bytes() == before  # the old picture, whole
+    assert os.listdir(tmp_path) == [name]  # and no temporary file beside it

@@ -37,6 +37,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from .atomic import write_bytes
 from .threads import set_num_threads
 
 GRAPH_SUFFIXES = (".svg", ".png", ".pdf", ".dot")
@@ -370,7 +371,7 @@ def _flow(args: argparse.Namespace) -> None:
         )
     print(f"wrote {args.output}")
     if args.json:
-        args.json.write_text(json.dumps(_json_safe(study), indent=1, allow_nan=False))
+        write_bytes(args.json, json.dumps(_json_safe(study), indent=1, allow_nan=False).encode("utf-8"), "--json")
         print(f"wrote {args.json}")
 
 
@@ -496,7 +497,7 @@ def main(argv: list[str] | None = None) -> int:
         return _fail(str(error))
     except subprocess.CalledProcessError as error:  # dot itself gave up (too large, out of memory, killed)
         source = args.output.with_suffix(".dot")
-        source.write_text(picture.source, encoding="utf-8")
+        write_bytes(source, picture.source.encode("utf-8"), "save")
         why = (error.stderr or b"").decode(errors="replace").strip().splitlines() or [f"exit status {error.returncode}"]
         fmt = args.output.suffix.lower().lstrip(".")
         return _fail(

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import json
 import os
-import secrets
-import stat
 import zipfile
 from typing import Any
 
+from .atomic import replace_file
 from .backend import get_backend, np
 from .tensor import Tensor
 
@@ -100,20 +99,6 @@ def _write_npz(f: Any, arrays: dict[str, Any]) -> None:
                 np.lib.format.write_array(member, array, allow_pickle=False)
 
 
-def _open_temporary(path: str) -> tuple[int, str]:
-    """A new file beside ``path`` (same folder, so the rename is atomic), with the usual permissions."""
-    folder, name = os.path.split(os.path.abspath(path))
-    for _ in range(100):
-        tmp = os.path.join(folder, f".{name}.tmp-{secrets.token_hex(6)}")
-        try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666), tmp
-        except FileExistsError:
-            continue
-        except PermissionError:
-            raise PermissionError(f"save: cannot write {path}: no permission to create files in {folder}") from None
-    raise FileExistsError(f"save: could not create a temporary file beside {path}")
-
-
 def save(obj: dict[str, Any], path: str | os.PathLike) -> None:
     """Writes a state dict (names → tensors, arrays, numbers, nested dicts) to ``path`` as .npz.
 
@@ -132,49 +117,7 @@ def save(obj: dict[str, Any], path: str | os.PathLike) -> None:
     arrays: dict[str, Any] = {}
     tree = _flatten(obj, "", arrays)
     arrays[_STRUCTURE] = np.asarray(json.dumps(tree))
-    target = os.path.realpath(os.fspath(path))  # through symbolic links: replace the file, not the link
-    folder = os.path.dirname(target)
-    if not os.path.isdir(folder):
-        raise FileNotFoundError(f"save: the folder {folder} does not exist (for {os.fspath(path)})")
-    if os.path.isdir(target):
-        raise IsADirectoryError(f"save: {os.fspath(path)} is a folder; give a file name such as model.npz")
-    fd, tmp = _open_temporary(target)
-    try:
-        _keep_permissions(fd, target)
-        with os.fdopen(fd, "wb") as f:
-            _write_npz(f, arrays)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
-    _sync_folder(folder)
-
-
-def _keep_permissions(fd: int, target: str) -> None:
-    """Gives the new file the permission bits of the file it replaces (a 0600 file stays 0600)."""
-    try:
-        mode = stat.S_IMODE(os.stat(target).st_mode)
-    except FileNotFoundError:
-        return
-    if hasattr(os, "fchmod"):
-        os.fchmod(fd, mode)
-
-
-def _sync_folder(folder: str) -> None:
-    """Makes the rename itself durable where the OS allows it (POSIX)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    replace_file(path, lambda f: _write_npz(f, arrays), "save")
 
 
 def load(path: str | os.PathLike, map_location: Any = "cpu") -> dict[str, Any]:

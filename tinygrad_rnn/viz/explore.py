@@ -45,6 +45,7 @@ from typing import Any
 
 import tinygrad_rnn as tg
 
+from ..atomic import write_bytes
 from ..study.experiment import CELLS, DEFAULT_FORGET_BIAS
 from ..study.flow import flow_study
 from .explore_page import PAGE
@@ -82,9 +83,9 @@ class Explorer:
         self.seconds = seconds
 
     def save(self, path: str | Path) -> Path:
-        """Writes the page to ``path`` (UTF-8) and returns the path."""
+        """Writes the page to ``path`` (UTF-8, all at once) and returns the path."""
         path = Path(path)
-        path.write_text(self.html, encoding="utf-8")
+        write_bytes(path, self.html.encode("utf-8"), "save")
         return path
 
     def _repr_html_(self) -> str:

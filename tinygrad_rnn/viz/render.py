@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_bytes
+
 FORMATS = ("svg", "png", "pdf", "dot")
 
 INSTALL_HINT = (
@@ -44,13 +46,14 @@ def save(graph: Any, path: str | Path) -> Path:
     """Writes ``graph`` (a ``graphviz.Digraph``) to ``path``; the suffix picks the format.
 
     Raises :class:`GraphvizNotFoundError` where ``dot`` is missing, after
-    writing the DOT source to ``path`` with the suffix ``.dot``.
+    writing the DOT source to ``path`` with the suffix ``.dot``. Files are
+    replaced all at once (see ``atomic.py``).
     """
     path = Path(path)
     fmt = file_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "dot":
-        path.write_text(graph.source, encoding="utf-8")
+        write_bytes(path, graph.source.encode("utf-8"), "save")
         return path
     import graphviz
 
@@ -67,11 +70,11 @@ def save(graph: Any, path: str | Path) -> Path:
         data = None
     if data is None:
         source = path.with_suffix(".dot")
-        source.write_text(graph.source, encoding="utf-8")
+        write_bytes(source, graph.source.encode("utf-8"), "save")
         raise GraphvizNotFoundError(
             f"cannot write {path}: the 'dot' program was not found; {INSTALL_HINT}. "
             f"The DOT source was written to {source}; once Graphviz is installed, "
             f"run: dot -T{fmt} {source} -o {path}"
         )
-    path.write_bytes(data)
+    write_bytes(path, data, "save")  # all at once: a failure leaves an older picture as it was
     return path
