@@ -88,7 +88,8 @@ def overhead_table(overhead: dict[str, dict[str, float]]) -> str:
 
 
 def scaling_table(scaling: dict[str, Any]) -> str:
-    headers = ["T", "ours fwd ms", "ours bwd ms", "ours bwd µs/step", "floor fwd ms", "floor bwd ms", "reps"]
+    headers = ["T", "ours fwd ms", "ours bwd ms", "ours bwd µs/step", "floor fwd ms", "floor bwd ms"]
+    headers += ["fwd ours/floor", "bwd ours/floor", "reps"]
     body = []
     for row in scaling["rows"]:
         ours, floor = row["tinygrad_rnn"], row["numpy floor"]
@@ -98,6 +99,7 @@ def scaling_table(scaling: dict[str, Any]) -> str:
                 *_phase_cells(ours),
                 f"{ours['backward_ms'] * 1e3 / row['T']:.0f}" if "backward_ms" in ours else "—",
                 *_phase_cells(floor),
+                *(_phase_ratio(ours, floor, phase) for phase in ("forward_ms", "backward_ms")),
                 str(row["reps"]),
             ]
         )
@@ -116,6 +118,11 @@ def user_scaling_table(users: dict[str, Any]) -> str:
     text = table(["T", "µs per step"], [[str(row["T"]), f"{row['us_per_step']:.0f}"] for row in users["rows"]])
     short, long = users["pair"]
     return text + f"\nwhole step t({long})/t({short}): {users['ratio']:.2f}  (4.00 = linear in T)"
+
+
+def _phase_ratio(ours: dict[str, Any], floor: dict[str, Any], phase: str) -> str:
+    """Ours over the floor's time for one phase at one T (— where either failed)."""
+    return f"{ours[phase] / floor[phase]:.2f}x" if phase in ours and phase in floor else "—"
 
 
 def _phase_cells(entry: dict[str, Any]) -> list[str]:
