@@ -122,7 +122,7 @@ def user_scaling_table(users: dict[str, Any]) -> str:
 
 def _phase_ratio(ours: dict[str, Any], floor: dict[str, Any], phase: str) -> str:
     """Ours over the floor's time for one phase at one T (— where either failed)."""
-    return f"{ours[phase] / floor[phase]:.2f}x" if phase in ours and phase in floor else "—"
+    return fmt_ratio(ours[phase] / floor[phase] if phase in ours and phase in floor else None)
 
 
 def _phase_cells(entry: dict[str, Any]) -> list[str]:

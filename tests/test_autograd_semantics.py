@@ -6,6 +6,8 @@ too, so the tests keep their teeth without it.
 
 from __future__ import annotations
 
+import copy
+import pickle
 import threading
 
 import numpy as np
@@ -166,7 +168,7 @@ def test_adding_into_a_grad_no_op_has_seen_leaves_the_check_asleep() -> None:
 
 
 def _parameter_saved_then_its_source_changed(lib) -> None:
-    source = lib.tensor([1.0, 2.0]) if lib is not tg else tg.Tensor([1.0, 2.0])
+    source = lib.tensor([1.0, 2.0])
     p = lib.nn.Parameter(source)  # the same array and, as in torch, the same version counter
     loss = (p * p).sum()
     source.add_(1.0)  # changes what the product saved
@@ -190,15 +192,36 @@ def test_torch_raises_for_the_same_parameter() -> None:
 
 
 def test_a_parameter_made_from_an_intermediate_is_a_leaf_and_copies_keep_the_type() -> None:
-    import copy
-    import pickle
-
     x = tg.Tensor([1.0, 2.0], requires_grad=True)
     p = tg.nn.Parameter(x * 3.0)
     assert p.is_leaf and p.grad_fn is None and p.tolist() == [3.0, 6.0]
     for twin in (copy.deepcopy(p), pickle.loads(pickle.dumps(p))):
         assert type(twin) is tg.nn.Parameter and twin.requires_grad and twin.tolist() == [3.0, 6.0]
         assert twin.data is not p.data
+
+
+def _as_subclass_of_a_leaf(lib) -> tuple:
+    class Marked(lib.Tensor):
+        pass
+
+    leaf = lib.tensor([1.0, 2.0], requires_grad=True)
+    marked = leaf.as_subclass(Marked)
+    (marked * 3.0).sum().backward()
+    plain = lib.tensor([1.0])
+    alias = plain.as_subclass(Marked)
+    alias.add_(1.0)  # the same array and the same version counter
+    shared = plain._version is alias._version if lib is tg else plain._version == alias._version == 1
+    return type(marked) is Marked, marked.is_leaf, leaf.grad.tolist(), plain.tolist(), shared
+
+
+def test_as_subclass_keeps_the_array_the_version_and_the_graph() -> None:
+    assert _as_subclass_of_a_leaf(tg) == (True, False, [3.0, 3.0], [2.0], True)  # the gradient reached the leaf
+    with pytest.raises(TypeError, match="as_subclass: cls must be a subclass of Tensor"):
+        tg.ones(1).as_subclass(list)
+
+
+def test_as_subclass_matches_torch() -> None:
+    assert _as_subclass_of_a_leaf(_torch()) == _as_subclass_of_a_leaf(tg)
 
 
 def test_changing_a_saved_output_under_no_grad_is_caught_as_in_torch() -> None:

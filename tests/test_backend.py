@@ -247,6 +247,16 @@ def test_sigmoid_saturates_exactly_without_warnings(device: str, dtype: str) -> 
     assert x.grad.numpy()[0] == 0.0 and x.grad.numpy()[-1] == 0.0
 
 
+def test_sigmoid_leaves_numpys_error_state_as_it_found_it() -> None:
+    # σ ignores e^−x's overflow inside; the caller's own setting must hold before and after
+    with np.errstate(over="raise"):
+        y = tg.sigmoid(tg.Tensor([-200.0, 0.0]))
+        assert np.geterr()["over"] == "raise"
+        with pytest.raises(FloatingPointError):
+            np.exp(np.float32(100.0))
+    assert y.tolist() == [0.0, 0.5]
+
+
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_log_softmax_and_cross_entropy_are_finite_at_huge_logits(device: str, dtype: str) -> None:
     logits = tg.Tensor([[1e4, 0.0, -1e4], [-1e4, -1e4, 1e4]], dtype=dtype, device=device, requires_grad=True)

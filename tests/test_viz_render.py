@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -105,8 +106,6 @@ def test_mirroring_a_laid_out_graph() -> None:
 
 @pytest.mark.parametrize("name", ["rnn.dot", pytest.param("rnn.svg", marks=needs_dot)])
 def test_a_failed_save_keeps_the_previous_picture(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str) -> None:
-    import os
-
     path = viz.save(viz.draw(viz.unroll("rnn", steps=2, hidden_size=2), "op"), tmp_path / name)
     before = path.read_bytes()
 

@@ -4,7 +4,9 @@ The data goes to a temporary file beside the target (same folder, so the
 rename is atomic), is flushed to disk, and is then renamed over the target.
 A failure at any point leaves the previous file as it was, and no temporary
 file behind. Writing through a symbolic link writes the file it points to
-(the link stays a link); an existing file keeps its permissions.
+(the link stays a link); an existing file keeps its permissions. A target
+that is not a regular file (``/dev/stdout``, a pipe) is written directly:
+there is no file to keep.
 
 >>> import os, tempfile
 >>> path = os.path.join(tempfile.mkdtemp(), "note.txt")
@@ -22,23 +24,39 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 
-def write_bytes(path: str | os.PathLike, data: bytes, action: str = "write") -> None:
-    """Replaces ``path`` with ``data`` atomically; ``action`` names the caller in error messages."""
-    replace_file(path, lambda f: f.write(data), action)
+def write_bytes(path: str | os.PathLike, data: bytes, caller: str = "write") -> None:
+    """Replaces ``path`` with ``data`` all at once; ``caller`` names the function in error messages.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "a.svg")
+    >>> write_bytes(path, b"<svg/>", "save"); os.listdir(os.path.dirname(path))
+    ['a.svg']
+    """
+    replace_file(path, lambda f: f.write(data), caller)
 
 
-def replace_file(path: str | os.PathLike, write: Callable[[BinaryIO], object], action: str = "write") -> None:
-    """Replaces ``path`` with what ``write`` writes into the open temporary file, atomically."""
+def replace_file(path: str | os.PathLike, write: Callable[[BinaryIO], object], caller: str = "write") -> None:
+    """Replaces ``path`` with what ``write`` writes into the open temporary file, all at once.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "b.txt")
+    >>> replace_file(path, lambda f: f.write(b"two lines\\n" * 2)); open(path).read().count("\\n")
+    2
+    """
     target = os.path.realpath(os.fspath(path))  # through symbolic links: replace the file, not the link
     folder = os.path.dirname(target)
     if not os.path.isdir(folder):
-        raise FileNotFoundError(f"{action}: the folder {folder} does not exist (for {os.fspath(path)})")
+        raise FileNotFoundError(f"{caller}: the folder {folder} does not exist (for {os.fspath(path)})")
     if os.path.isdir(target):
-        raise IsADirectoryError(f"{action}: {os.fspath(path)} is a folder; give a file name")
-    fd, tmp = _open_temporary(target, action)
+        raise IsADirectoryError(f"{caller}: {os.fspath(path)} is a folder; give a file name")
+    if os.path.exists(target) and not stat.S_ISREG(os.stat(target).st_mode):  # a device or a pipe: no file to keep
+        with open(target, "wb") as f:
+            write(f)
+        return
+    fd, tmp = _open_temporary(target, caller)
     try:
-        _keep_permissions(fd, target)
-        with os.fdopen(fd, "wb") as f:
+        with os.fdopen(fd, "wb") as f:  # owns the descriptor from here on, whatever fails
+            _keep_permissions(f.fileno(), target)
             write(f)
             f.flush()
             os.fsync(f.fileno())
@@ -50,7 +68,7 @@ def replace_file(path: str | os.PathLike, write: Callable[[BinaryIO], object], a
     _sync_folder(folder)
 
 
-def _open_temporary(path: str, action: str) -> tuple[int, str]:
+def _open_temporary(path: str, caller: str) -> tuple[int, str]:
     """A new file beside ``path``, with the usual permissions."""
     folder, name = os.path.split(path)
     for _ in range(100):
@@ -60,8 +78,8 @@ def _open_temporary(path: str, action: str) -> tuple[int, str]:
         except FileExistsError:
             continue
         except PermissionError:
-            raise PermissionError(f"{action}: cannot write {path}: no permission to create files in {folder}") from None
-    raise FileExistsError(f"{action}: could not create a temporary file beside {path}")
+            raise PermissionError(f"{caller}: cannot write {path}: no permission to create files in {folder}") from None
+    raise FileExistsError(f"{caller}: could not create a temporary file beside {path}")
 
 
 def _keep_permissions(fd: int, target: str) -> None:

@@ -306,12 +306,12 @@ class CupyBackend(Backend):
 def _numpy_kernels() -> dict[str, Any]:
     """The ops' formulas with NumPy's ``out=``: one buffer, updated in place, instead of a temporary per step."""
 
-    @np.errstate(over="ignore")  # as a decorator: half the cost of a ``with`` block per call
     def sigmoid(x: Any) -> Any:
         # 1/(1 + e^−x) in four passes over one buffer (PyTorch's CPU formula): no cancellation on
         # either side, so full relative precision; far below 0, e^−x overflows to inf and σ to 0
-        e = np.negative(x, out=np.empty_like(x))  # out=: an array even for 0-d x
-        np.exp(e, out=e)
+        with np.errstate(over="ignore"):  # a with block: NumPy 1.x shares a decorator's state between threads
+            e = np.negative(x, out=np.empty_like(x))  # out=: an array even for 0-d x
+            np.exp(e, out=e)
         e += 1.0
         return np.reciprocal(e, out=e)
 

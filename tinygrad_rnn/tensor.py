@@ -284,7 +284,10 @@ class Tensor:
         return t
 
     def as_subclass(self, cls: type[Tensor]) -> Tensor:
-        """This tensor as an instance of ``cls``: the same array, version counter and graph node, as in torch.
+        """This tensor as an instance of ``cls``, as in torch: the same array and version counter, in the graph.
+
+        The result of an op shares its node; a leaf that requires grad gets an
+        ``alias`` node, so the gradient reaches the leaf (torch's AliasBackward).
 
         >>> import tinygrad_rnn as tg
         >>> class Marked(tg.Tensor):
@@ -296,10 +299,13 @@ class Tensor:
         """
         if not (isinstance(cls, type) and issubclass(cls, Tensor)):
             raise TypeError(f"as_subclass: cls must be a subclass of Tensor, got {cls!r}")
+        source = self
+        if self._node is None and self.requires_grad:
+            source = ops.shaping.Alias.apply(self)
         t = object.__new__(cls)
         t._data, t.backend, t.requires_grad = self._data, self.backend, self.requires_grad
         t._grad, t._hooks = None, None
-        t._node, t._slot = self._node, self._slot
+        t._node, t._slot = source._node, source._slot
         t._version = self._version  # shared: a change through either is seen by both
         return t
 

@@ -62,8 +62,7 @@ class Split(Function):
 
     def forward(self, x: Any, axis: int, bounds: tuple) -> tuple:
         self.axis, self.bounds, self.in_shape = axis, bounds, x.shape
-        lead = (slice(None),) * axis
-        return tuple(x[lead + (slice(a, b), ...)] for a, b in bounds)
+        return tuple(x[self._piece(axis, a, b)] for a, b in bounds)
 
     def backward(self, *grads: Any) -> tuple:
         xp = self.xp
@@ -172,7 +171,7 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
         size = as_index("split", "split_size", split_size_or_sections)
         if size < 0 or (size == 0 and length):
             raise ValueError(f"split: split_size must be positive (or 0 for an empty dimension), got {size}")
-        sizes = [size] * (length // size) + ([length % size] if length % size else []) if size else [0]
+        sizes = _pieces_of(size, length) if size else [0]
     else:
         sizes = [as_index("split", "split_size_or_sections", s) for s in split_size_or_sections]
         if sum(sizes) != length or any(s < 0 for s in sizes):
@@ -181,6 +180,11 @@ def split(x: Tensor, split_size_or_sections: int | Sequence[int], dim: int = 0) 
                 f"the size of dimension {axis} of shape {x.shape}"
             )
     return _cut(x, axis, sizes)
+
+
+def _pieces_of(size: int, length: int) -> list[int]:
+    """Sizes of pieces of ``size`` covering ``length``, the last one smaller if it must be."""
+    return [size] * (length // size) + ([length % size] if length % size else [])
 
 
 def _cut(x: Tensor, axis: int, sizes: list[int]) -> tuple[Tensor, ...]:
@@ -210,7 +214,7 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> tuple[Tensor, ...]:
     if length == 0:  # an empty dimension makes ``chunks`` empty pieces, as in PyTorch
         return _cut(x, axis, [0] * chunks)
     size = -(-length // chunks)  # checked here, so cut without split's checks
-    return _cut(x, axis, [size] * (length // size) + ([length % size] if length % size else []))
+    return _cut(x, axis, _pieces_of(size, length))
 
 
 def unbind(x: Tensor, dim: int = 0) -> tuple[Tensor, ...]:

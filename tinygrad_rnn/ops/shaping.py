@@ -62,6 +62,18 @@ class Expand(Function):
         return (unbroadcast(self.xp, g, self.in_shape),)
 
 
+class Alias(Function):
+    """The same array as another tensor (``as_subclass`` of a leaf): the gradient passes on unchanged."""
+
+    label = "alias"
+
+    def forward(self, x: Any) -> Any:
+        return x
+
+    def backward(self, g: Any) -> tuple:
+        return (g,)
+
+
 class Clone(Function):
     label = "clone"
 

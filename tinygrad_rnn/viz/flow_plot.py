@@ -14,8 +14,10 @@ and 3 below; one column before training and, if the study trained, one after.
 from __future__ import annotations
 
 import math
+import os
 from typing import Any
 
+from ..atomic import replace_file
 from ..backend import np
 from ..study.flow import Flow, FlowStudy
 
@@ -125,6 +127,7 @@ def plot(study: FlowStudy, path: Any = None, *, dpi: int = 110) -> Any:
         f"Gradient reaching step t from a loss at step T = {study.steps}  (H = {study.hidden_size}, seed {study.seed})",
         fontsize=12,
     )
-    if path is not None:
-        fig.savefig(path)
+    if path is not None:  # all at once, the format from the suffix as matplotlib picks it
+        suffix = os.path.splitext(os.fspath(path))[1].lstrip(".").lower() or None
+        replace_file(path, lambda f: fig.savefig(f, format=suffix), "flow plot")
     return fig

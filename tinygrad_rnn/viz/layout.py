@@ -165,10 +165,10 @@ def render(source: str, format: str, encoding: str = "utf-8") -> bytes:
     """The picture of ``source`` in ``format`` (svg, png, pdf), its carry path on top."""
     laid = put_carry_on_top(source, encoding).encode(encoding)
     picture = graphviz.pipe("neato", format, laid, neato_no_op=2, quiet=False)
-    return scripts_every_browser_shifts(picture) if format == "svg" else picture
+    return shift_scripts_by_dy(picture) if format == "svg" else picture
 
 
-def scripts_every_browser_shifts(svg: bytes) -> bytes:
+def shift_scripts_by_dy(svg: bytes) -> bytes:
     """Graphviz's SVG with each sub- and superscript (c_t, W_hh, 10⁻⁶) moved by ``dy`` instead of ``baseline-shift``.
 
     SVG defines ``baseline-shift`` for ``<tspan>`` only, and on the
@@ -177,7 +177,7 @@ def scripts_every_browser_shifts(svg: bytes) -> bytes:
     as its own ``<text>`` at its own x and y, so the shift moves that run
     alone.
 
-    >>> scripts_every_browser_shifts(b'<text x="1" baseline-shift="sub">t</text>')
+    >>> shift_scripts_by_dy(b'<text x="1" baseline-shift="sub">t</text>')
     b'<text x="1" dy="0.3em">t</text>'
     """
     return svg.replace(b' baseline-shift="sub"', b' dy="0.3em"').replace(b' baseline-shift="super"', b' dy="-0.4em"')
