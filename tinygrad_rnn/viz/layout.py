@@ -165,21 +165,29 @@ def render(source: str, format: str, encoding: str = "utf-8") -> bytes:
     """The picture of ``source`` in ``format`` (svg, png, pdf), its carry path on top."""
     laid = put_carry_on_top(source, encoding).encode(encoding)
     picture = graphviz.pipe("neato", format, laid, neato_no_op=2, quiet=False)
-    return shift_scripts_by_dy(picture) if format == "svg" else picture
+    return as_laid_out_in_browsers(picture) if format == "svg" else picture
 
 
-def shift_scripts_by_dy(svg: bytes) -> bytes:
-    """Graphviz's SVG with each sub- and superscript (c_t, W_hh, 10⁻⁶) moved by ``dy`` instead of ``baseline-shift``.
+_EDGE_SPACES = re.compile(rb"(<text[^>]*>)( +)|( +)(</text>)")
 
-    SVG defines ``baseline-shift`` for ``<tspan>`` only, and on the
-    ``<text>`` elements Graphviz writes, some browsers draw the script on the
-    line; every browser follows ``dy``. Graphviz writes each run of a label
-    as its own ``<text>`` at its own x and y, so the shift moves that run
-    alone.
 
-    >>> shift_scripts_by_dy(b'<text x="1" baseline-shift="sub">t</text>')
-    b'<text x="1" dy="0.3em">t</text>'
+def as_laid_out_in_browsers(svg: bytes) -> bytes:
+    """Graphviz's SVG made to look in a browser as Graphviz laid it out.
+
+    Graphviz writes each run of a label (``W``, the subscript ``hh``, `` and
+    the gates``) as its own ``<text>`` at its own x. Two things then go wrong
+    in a browser, and are undone here:
+
+    - it strips a run's leading and trailing spaces, which glues the run to
+      the one before ("h_tthrough"): they become no-break spaces, which it keeps;
+    - SVG defines ``baseline-shift`` (how Graphviz lowers a subscript) for
+      ``<tspan>`` only, and on ``<text>`` some browsers draw the script on the
+      line: every browser follows ``dy``, which moves that run alone.
+
+    >>> as_laid_out_in_browsers(b'<text x="1" baseline-shift="sub">t</text><text x="9"> for t</text>')
+    b'<text x="1" dy="0.3em">t</text><text x="9">&#160;for t</text>'
     """
+    svg = _EDGE_SPACES.sub(lambda m: (m[1] or b"") + b"&#160;" * len(m[2] or m[3]) + (m[4] or b""), svg)
     return svg.replace(b' baseline-shift="sub"', b' dy="0.3em"').replace(b' baseline-shift="super"', b' dy="-0.4em"')
 
 
