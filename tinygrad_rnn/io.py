@@ -114,6 +114,8 @@ def save(obj: dict[str, Any], path: str | os.PathLike) -> None:
         raise TypeError(f"save: expected a dict (e.g. model.state_dict()), got {type(obj).__name__}")
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"save: path must be a str or os.PathLike, got {type(path).__name__}")
+    if os.path.isdir(path):
+        raise IsADirectoryError(f"save: {os.fspath(path)} is a folder; give a file name such as model.npz")
     arrays: dict[str, Any] = {}
     tree = _flatten(obj, "", arrays)
     arrays[_STRUCTURE] = np.asarray(json.dumps(tree))
