@@ -87,7 +87,7 @@ class Tensor:
 
     @classmethod
     def _make(cls, data: Any, backend: Backend, requires_grad: bool, node: Any, slot: int) -> Tensor:
-        t = object.__new__(Tensor)
+        t = object.__new__(cls)
         t._data = data
         t.backend = backend
         t._grad = None
@@ -299,13 +299,8 @@ class Tensor:
         """
         if not (isinstance(cls, type) and issubclass(cls, Tensor)):
             raise TypeError(f"as_subclass: cls must be a subclass of Tensor, got {cls!r}")
-        source = self
-        if self._node is None and self.requires_grad:
-            source = ops.shaping.Alias.apply(self)
-        t = object.__new__(cls)
-        t._data, t.backend, t.requires_grad = self._data, self.backend, self.requires_grad
-        t._grad, t._hooks = None, None
-        t._node, t._slot = source._node, source._slot
+        source = ops.shaping.Alias.apply(self) if self._node is None and self.requires_grad else self
+        t = cls._make(self._data, self.backend, self.requires_grad, source._node, source._slot)
         t._version = self._version  # shared: a change through either is seen by both
         return t
 
