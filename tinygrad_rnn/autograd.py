@@ -58,9 +58,9 @@ class Function:
         "needs_input_grad",  # one bool per input
         "n_outputs",
         "saved",  # what built-in ops keep for backward; RELEASED once freed
-        "versions",  # (version counter, value seen) of each leaf or constant input
-        "out_versions",  # the outputs' version counters (each started at 0)
-        "changes_seen",  # Version.changes[0] when recorded: if it has not moved, nothing was changed in place
+        "versions",  # the version counters of the constant inputs (a leaf's edge holds its own)
+        "out_versions",  # the outputs' version counters, once made (each started at 0): see tensor.Version
+        "changes_seen",  # Version.changes[0] when recorded: a counter stamped later was changed after this op ran
         "out_grads",  # during backward: the gradients waiting for this node's outputs
         "watch",  # hooks and retained gradients of the outputs (hooks.py), usually None
         "record",  # the visualiser's Record, or None
@@ -96,7 +96,7 @@ class Function:
                 return apply_tensors(cls, a, b)
         elif len(inputs) == 1 and not settings and type(inputs[0]) is Tensor:
             return apply_tensors(cls, inputs[0])
-        fn = object.__new__(cls)
+        fn = new_instance(cls)
         fn.saved = None
         fn.backend, arrays, wanted = input_arrays(cls, inputs)
         out = fn.forward(*arrays, **settings)
@@ -113,16 +113,13 @@ class Function:
         if self.record is not None and self.record.shapes is KEEP_SHAPES:  # a picture will print the shapes
             shapes = tuple(o.shape for o in (out if type(out) is tuple else (out,)))
             self.record = Record(self.record.place, shapes=shapes)
+        self.out_versions = ()  # an output's counter joins when it is made (Version.of)
         backend = self.backend  # ToDevice's forward sets it to the target device
         if type(out) is not tuple:
             self.n_outputs = 1
-            made = Tensor._make(out, backend, True, self, 0)
-            self.out_versions = (made._version,)  # its check sees them: each starts at 0
-            return made
+            return Tensor._make(out, backend, True, self, 0)
         self.n_outputs = len(out)
-        made = tuple(Tensor._make(o, backend, True, self, slot) for slot, o in enumerate(out))
-        self.out_versions = tuple(t._version for t in made)
-        return made
+        return tuple(Tensor._make(o, backend, True, self, slot) for slot, o in enumerate(out))
 
     def constant_outputs(self, out: Any) -> Any:
         """The tensors around forward's array(s), when the call is not recorded."""
@@ -140,11 +137,12 @@ class Function:
             )
         if Version.changes[0] == self.changes_seen:
             return  # no tensor at all was changed in place since this op ran
-        for counter, seen in (*self.versions, *((counter, 0) for counter in self.out_versions)):
-            if counter[0] != seen:
+        leaves = tuple(edge._version for edge in self.inputs if isinstance(edge, Tensor))
+        for counter in (*leaves, *self.versions, *self.out_versions):
+            if counter[2] > self.changes_seen:
                 raise RuntimeError(
                     f"backward: one of the arrays {self!r} needs for its gradient has been modified by an "
-                    f"in-place operation: it is at version {counter[0]}; expected version {seen} instead. "
+                    f"in-place operation after the op ran: it is now at version {counter[0]}. "
                     f"Change it out of place, or run backward before changing it."
                 )
 
@@ -183,7 +181,8 @@ def input_edges(inputs: tuple) -> tuple[tuple, tuple, tuple]:
 
     An edge is the input's node and slot when another op made it, the leaf
     itself when it requires grad, None for a constant. Leaves and constants
-    have their version remembered here; an op's output has its own node's.
+    are watched from here on (see tensor.Version); a constant's counter is
+    kept, a leaf's edge holds its own, and an op's output has its own node's.
     """
     edges = []
     needs = []
@@ -196,7 +195,8 @@ def input_edges(inputs: tuple) -> tuple[tuple, tuple, tuple]:
             edges.append((x._node, x._slot))
             needs.append(True)
         else:
-            versions += (Version.seen(x._version),)
+            counter = Version.watch(x)
+            versions += () if x.requires_grad else (counter,)
             edges.append(x if x.requires_grad else None)
             needs.append(x.requires_grad)
     return tuple(edges), tuple(needs), versions
@@ -255,7 +255,8 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
     input, or into the leaf's ``.grad``.
     """
     order = topological_order(root.grad_fn)
-    with PendingGrads(root, gradient, order) as pending:  # where gradients wait, summed cheaply: see pending.py
+    pending = PendingGrads(root, gradient, order)  # where gradients wait, summed cheaply: see pending.py
+    try:
         for node in reversed(order):
             grads = pending.take(node)
             if grads is None:
@@ -275,6 +276,8 @@ def run_backward(root: Any, gradient: Any, retain_graph: bool) -> None:
             if not retain_graph:
                 node.release()
         pending.finish_leaves()  # what waited for a leaf's hooks, or for one GEMM
+    finally:
+        pending.close()  # after an error half-way, nothing is left waiting for the next pass
 
 
 def raise_miscount(node: Function, in_grads: tuple) -> None:
@@ -285,4 +288,4 @@ def raise_miscount(node: Function, in_grads: tuple) -> None:
 
 
 from .fast_apply import apply_tensors  # noqa: E402  (it builds on Function)
-from .tensor import Tensor, Version  # noqa: E402  (tensor.py imports this module first)
+from .tensor import Tensor, Version, new_instance  # noqa: E402  (tensor.py imports this module first)

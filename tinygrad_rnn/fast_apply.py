@@ -14,14 +14,14 @@ from typing import Any
 from .autograd import Function, raise_devices
 from .grad_mode import grad_enabled
 from .record import current_record
-from .tensor import Tensor, Version
+from .tensor import Tensor, Version, new_instance
 
 ONE_NEEDED = (True,)
 
 
 def apply_tensors(cls: type[Function], a: Tensor, b: Tensor | None = None) -> Any:
     """``cls.apply(a)`` or ``cls.apply(a, b)``: the same result, the same record."""
-    fn = object.__new__(cls)
+    fn = new_instance(cls)
     fn.backend = a.backend
     fn.saved = None
     if b is None:
@@ -34,20 +34,24 @@ def apply_tensors(cls: type[Function], a: Tensor, b: Tensor | None = None) -> An
         wanted = a.requires_grad or b.requires_grad
     if not (wanted and grad_enabled.get()):
         return Tensor._make(out, fn.backend, False, None, 0) if type(out) is not tuple else fn.constant_outputs(out)
-    versions = ()  # of leaves and constants; an op-made input's own node keeps its version
+    versions = ()  # the counters of constants: a leaf's edge holds its own, an op-made input's node its own
     if a._node is None:
+        counter = a._version or Version.of(a)  # Version.watch, written out
+        counter[1] = True
         edge_a = a if a.requires_grad else None
-        a._version[1] = True  # Version.seen, written out
-        versions = ((a._version, a._version[0]),)
+        if edge_a is None:
+            versions = (counter,)
     else:
         edge_a = (a._node, a._slot)
     if b is None:
         fn.inputs, fn.needs_input_grad = (edge_a,), ONE_NEEDED
     else:
         if b._node is None:
+            counter = b._version or Version.of(b)
+            counter[1] = True
             edge_b = b if b.requires_grad else None
-            b._version[1] = True
-            versions += ((b._version, b._version[0]),)
+            if edge_b is None:
+                versions += (counter,)
         else:
             edge_b = (b._node, b._slot)
         fn.inputs, fn.needs_input_grad = (edge_a, edge_b), (a.requires_grad, b.requires_grad)
@@ -59,6 +63,5 @@ def apply_tensors(cls: type[Function], a: Tensor, b: Tensor | None = None) -> An
     fn.out_grads = fn.watch = None
     fn.record = record
     fn.n_outputs = 1
-    made = Tensor._make(out, fn.backend, True, fn, 0)
-    fn.out_versions = (made._version,)
-    return made
+    fn.out_versions = ()
+    return Tensor._make(out, fn.backend, True, fn, 0)

@@ -111,14 +111,17 @@ class PendingGrads:
     (collector.py).
     """
 
-    __slots__ = ("leaves", "edge_hooks", "nodes", "paused")
+    __slots__ = ("leaves", "edge_hooks", "nodes", "paused", "finished")
 
     def __init__(self, root: Any, gradient: Any, nodes: list) -> None:
         """Starts a backward pass over ``nodes`` from ``root`` (a tensor), with the gradient of the root itself."""
         self.nodes = nodes
         self.leaves: dict[int, list] = {}  # id(leaf) → [leaf, pending]; holding the leaf keeps its id unique
         self.edge_hooks = hooks.active_edge_hooks()  # the visualiser's, usually none
+        self.finished = False
         self.paused = collector_paused() if len(nodes) > LONG_GRAPH else None
+        if self.paused is not None:
+            self.paused.__enter__()
         node = root._node
         if node is None:  # a leaf's own backward
             self.send_to_leaf(root, gradient)
@@ -136,6 +139,8 @@ class PendingGrads:
             if waiting is None:
                 waiting = node.out_grads = [None] * node.n_outputs
             waiting[slot] = grad if waiting[slot] is None else accumulate(waiting[slot], grad)
+        elif edge._hooks is None and type(grad) is not ProductSum:  # send_to_leaf's common case, written out
+            edge.accumulate_grad(grad, False)
         else:
             self.send_to_leaf(edge, grad)
 
@@ -169,16 +174,13 @@ class PendingGrads:
             if leaf._hooks:  # its hooks see its total gradient, once
                 grad, fresh = hooks.run_hooks(leaf._hooks, grad, leaf.backend), False
             leaf.accumulate_grad(grad, fresh)
+        self.finished = True
 
-    def __enter__(self) -> PendingGrads:
-        if self.paused is not None:
-            self.paused.__enter__()
-        return self
-
-    def __exit__(self, error_type: Any, *exc: Any) -> None:
+    def close(self) -> None:
+        """Ends the pass: the collector resumes, and after an error nothing is left waiting for the next pass."""
         if self.paused is not None:
             self.paused.__exit__()
-        if error_type is not None:  # an error half-way must not leave gradients waiting for the next pass
+        if not self.finished:
             for node in self.nodes:
                 node.out_grads = None
             self.leaves.clear()

@@ -18,35 +18,63 @@ from .backend import Backend, get_backend, get_default_device
 from .checks import check_bool
 from .printing import format_array
 
+# object.__new__, looked up once: read from object at every call, it costs a lookup and a new bound method
+new_instance = object.__new__
+
 
 class Version:
     """Counts the in-place changes of a tensor's array (skip on a first reading).
 
-    A tensor's counter is a small list, ``[n, watched]``, shared by the
-    tensors that alias the same array (``detach``); a list because it is the
-    cheapest mutable box to make for every tensor. Ops remember the counts of
-    what they use, and backward checks them: an optimizer step between forward
-    and backward cannot mix old and new weights. ``watched`` says that some
-    op remembered the count; ``Version.changes[0]`` counts every change of a
-    watched tensor, and while it stands still, backward skips the check. (So
-    the gradients backward adds into ``.grad``, which no op has seen, leave the
-    check asleep. And a box, not a number: rebinding a class attribute would
-    make Python drop what it had learned about every read of it.)
+    A tensor's counter is a small list, ``[n, watched, changed_at]``, shared by
+    the tensors that alias the same array (``detach``); a list because it is
+    the cheapest mutable box. An op watches the counters of the inputs it was
+    given as they are (leaves and constants) and of its own outputs, and
+    remembers ``Version.changes[0]`` when it ran. A change of a watched counter
+    moves ``Version.changes`` on and stamps the counter with the new value
+    (``changed_at``). So backward's check is cheap: while ``Version.changes``
+    has not moved since an op ran, nothing it used changed; once it has, a
+    counter stamped later than the op was changed after the op used it, and an
+    optimizer step between forward and backward cannot mix old and new weights.
+    (The gradients backward adds into ``.grad``, which no op has seen, leave the
+    check asleep. And ``changes`` is a box, not a number: rebinding a class
+    attribute would make Python drop what it had learned about every read of it.)
+
+    A counter is made on first need (``Version.of``): most tensors of a step
+    are made, read once and dropped, and never change. An op's output has
+    none until then; when it gets one, its node watches it.
     """
 
     changes = [0]
 
     @staticmethod
-    def bump(counter: list) -> None:
+    def of(t: Tensor) -> list:
+        """``t``'s counter, made now if it has none yet."""
+        counter = t._version
+        if counter is None:
+            counter = t._version = [0, t._node is not None, 0]
+            if t._node is not None:  # the node that made t checks it in backward, as if it had from the start
+                t._node.out_versions += (counter,)
+        return counter
+
+    @staticmethod
+    def bump(t: Tensor) -> None:
+        """One more in-place change of ``t``'s array."""
+        counter = t._version
+        if counter is None:
+            if t._node is None:
+                return  # no alias and no op has this tensor's counter: nobody to tell
+            counter = Version.of(t)  # an op's output: its node is told
         counter[0] += 1
         if counter[1]:
             Version.changes[0] += 1
+            counter[2] = Version.changes[0]
 
     @staticmethod
-    def seen(counter: list) -> tuple[list, int]:
-        """The (counter, count) an op remembers; from now on the counter is watched."""
+    def watch(t: Tensor) -> list:
+        """``t``'s counter, watched from now on (an op is about to use ``t`` as it is)."""
+        counter = t._version or Version.of(t)
         counter[1] = True
-        return counter, counter[0]
+        return counter
 
 
 class Tensor:
@@ -79,7 +107,7 @@ class Tensor:
         self._grad = None
         self._node = None
         self._slot = 0
-        self._version = [0, False]  # see Version
+        self._version = None  # made on first need: see Version
         self._hooks = None
         self.requires_grad = False
         if requires_grad:
@@ -87,14 +115,14 @@ class Tensor:
 
     @classmethod
     def _make(cls, data: Any, backend: Backend, requires_grad: bool, node: Any, slot: int) -> Tensor:
-        t = object.__new__(cls)
+        t = new_instance(cls)
         t._data = data
         t.backend = backend
         t._grad = None
         t.requires_grad = requires_grad
         t._node = node
         t._slot = slot
-        t._version = [0, node is not None]  # an op's output is watched by its node
+        t._version = None  # made on first need: see Version
         t._hooks = None
         return t
 
@@ -117,7 +145,7 @@ class Tensor:
         if not (hasattr(array, "shape") and hasattr(array, "dtype")):
             raise TypeError(f"data: expected a backend array, got {type(array).__name__}")
         self._data = array
-        Version.bump(self._version)
+        Version.bump(self)
 
     # a getter written in C (attrgetter): reading .data costs what reading a plain attribute does
     data = property(
@@ -153,7 +181,8 @@ class Tensor:
             self._grad = Tensor._make(grad if fresh else backend.copy(grad), backend, False, None, 0)
         else:
             held._data += grad
-            Version.bump(held._version)
+            if held._version is not None:  # else no alias and no op has seen it: nobody to tell (Version.bump)
+                Version.bump(held)
 
     def leaf_hooks(self) -> list:
         """The hooks a leaf holds, made on first use (hooks.py)."""
@@ -280,7 +309,7 @@ class Tensor:
     def detach(self) -> Tensor:
         """The same data, cut from the graph (for truncated BPTT); it shares the array and its version."""
         t = Tensor.wrap(self._data, self.backend)
-        t._version = self._version
+        t._version = Version.of(self)
         return t
 
     def as_subclass(self, cls: type[Tensor]) -> Tensor:
@@ -301,7 +330,7 @@ class Tensor:
             raise TypeError(f"as_subclass: cls must be a subclass of Tensor, got {cls!r}")
         source = ops.shaping.Alias.apply(self) if self._node is None and self.requires_grad else self
         t = cls._make(self._data, self.backend, self.requires_grad, source._node, source._slot)
-        t._version = self._version  # shared: a change through either is seen by both
+        t._version = Version.of(self)  # shared: a change through either is seen by both
         return t
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -430,10 +459,10 @@ class Tensor:
             )
         elif hasattr(self._data, "__setitem__"):
             self._data[...] = result._data
-            Version.bump(self._version)
+            Version.bump(self)
         else:  # a NumPy scalar (what a 0-d result is) cannot change, nor be shared: replace it
             self._data = result._data
-            Version.bump(self._version)
+            Version.bump(self)
         return self
 
     def tag(self, name: str | None = None, role: str | None = None) -> Tensor:

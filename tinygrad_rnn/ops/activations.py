@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import fast_apply
 from ..autograd import Function
 from ..dtypes import get_default_dtype
 from ..tensor import Tensor
@@ -159,7 +160,7 @@ def _unary(cls: type[Function], x: Tensor) -> Tensor:
         raise TypeError(f"{cls.__name__.lower()}: expected a Tensor, got {type(x).__name__}")
     if x.data.dtype not in x.backend.float_dtypes:
         raise TypeError(f"{cls.__name__.lower()}: expected a float tensor, got {x.dtype!r}; use .float()")
-    return cls.apply(x)
+    return fast_apply.apply_tensors(cls, x)  # apply's fast path, without the classmethod call
 
 
 def sigmoid(x: Tensor) -> Tensor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .. import fast_apply
 from ..autograd import Function
 from ..dtypes import get_default_dtype
 from ..pending import ProductSum
@@ -218,7 +219,7 @@ def _readable_broadcast_error(cls: type[Function], a: Any, b: Any) -> None:
 def _binary(cls: type[Function], a: Any, b: Any) -> Tensor:
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype:
         try:  # the hot path: two tensors of one dtype
-            return cls.apply(a, b)
+            return fast_apply.apply_tensors(cls, a, b)  # apply's fast path, without the classmethod call
         except ValueError:
             _readable_broadcast_error(cls, a, b)
             raise
@@ -313,4 +314,4 @@ def matmul(a: Any, b: Any) -> Tensor:
     if not isinstance(b, Tensor):
         b = as_tensor(b, a)
     _check_matmul(a, b)
-    return MatMul.apply(a, b)
+    return fast_apply.apply_tensors(MatMul, a, b)  # apply's fast path, without the classmethod call
