@@ -256,6 +256,43 @@ def test_changing_an_output_through_an_alias_is_caught_as_in_torch(several_outpu
         _saved_output_changed_through_an_alias(_torch(), several_outputs)
 
 
+def test_an_op_checks_the_outputs_it_used_before_any_gradient_reaches_a_leaf() -> None:
+    a = tg.Tensor([1.0, 1.0], requires_grad=True)
+    w = tg.Tensor([1.0, 2.0], requires_grad=True)
+    y = a * 2.0
+    loss = (y * w).sum()  # the product keeps y, made by another op
+    with tg.no_grad():
+        y.mul_(2.0)
+    with pytest.raises(RuntimeError, match="<Mul '⊙'>.*after the op ran"):
+        loss.backward()
+    assert w.grad is None and a.grad is None  # raised before w's gradient (from the changed y) was added
+
+
+VIEWS = {
+    "x[0:1]": lambda t: t[0:1],
+    "chunk": lambda t: t.chunk(2)[0],
+    ".T": lambda t: t.reshape(1, 2).T,
+    "reshape": lambda t: t.reshape(2, 1),
+    "unsqueeze": lambda t: t.unsqueeze(0),
+}
+
+
+def _changed_through_a_view(lib, view) -> None:
+    c = lib.tensor([1.0, 2.0])
+    w = lib.tensor([3.0, 4.0], requires_grad=True)
+    loss = (w * c).sum()  # the product keeps c
+    view(c).mul_(2.0)  # a view shares c's array, and so its version
+    loss.backward()
+
+
+@pytest.mark.parametrize("view", list(VIEWS.values()), ids=list(VIEWS))
+def test_a_change_through_a_view_is_a_change_of_its_base_as_in_torch(view) -> None:
+    with pytest.raises(RuntimeError, match="<Mul '⊙'>.*after the op ran"):
+        _changed_through_a_view(tg, view)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        _changed_through_a_view(_torch(), view)
+
+
 def test_a_change_before_the_op_ran_is_not_a_change_after_it() -> None:
     c = tg.Tensor([1.0, 2.0])
     w = tg.Tensor([3.0, 4.0], requires_grad=True)

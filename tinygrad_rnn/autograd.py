@@ -59,7 +59,7 @@ class Function:
         "n_outputs",
         "saved",  # what built-in ops keep for backward; RELEASED once freed
         "versions",  # the version counters of the constant inputs (a leaf's edge holds its own)
-        "out_versions",  # the outputs' version counters, once made (each started at 0): see tensor.Version
+        "out_versions",  # slot → version counter of each output that has one so far (see tensor.Version), or None
         "changes_seen",  # Version.changes[0] when recorded: a counter stamped later was changed after this op ran
         "out_grads",  # during backward: the gradients waiting for this node's outputs
         "watch",  # hooks and retained gradients of the outputs (hooks.py), usually None
@@ -67,6 +67,7 @@ class Function:
         "__weakref__",
     )
     label = "op"  # drawn in the graph
+    views_input = False  # its output is a view of its first input's array: both share one version counter
 
     def forward(self, *arrays: Any, **settings: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__}.forward")
@@ -101,7 +102,7 @@ class Function:
         fn.backend, arrays, wanted = input_arrays(cls, inputs)
         out = fn.forward(*arrays, **settings)
         if not (wanted and grad_enabled.get()):  # no gradient will be asked of this call: nothing to record
-            return fn.constant_outputs(out)
+            return fn.constant_outputs(out, inputs)
         fn.inputs, fn.needs_input_grad, fn.versions = input_edges(inputs)
         return fn.recorded_outputs(out)
 
@@ -113,7 +114,7 @@ class Function:
         if self.record is not None and self.record.shapes is KEEP_SHAPES:  # a picture will print the shapes
             shapes = tuple(o.shape for o in (out if type(out) is tuple else (out,)))
             self.record = Record(self.record.place, shapes=shapes)
-        self.out_versions = ()  # an output's counter joins when it is made (Version.of)
+        self.out_versions = None  # an output's counter joins when it is made (Version.of)
         backend = self.backend  # ToDevice's forward sets it to the target device
         if type(out) is not tuple:
             self.n_outputs = 1
@@ -121,11 +122,18 @@ class Function:
         self.n_outputs = len(out)
         return tuple(Tensor._make(o, backend, True, self, slot) for slot, o in enumerate(out))
 
-    def constant_outputs(self, out: Any) -> Any:
+    def constant_outputs(self, out: Any, inputs: tuple) -> Any:
         """The tensors around forward's array(s), when the call is not recorded."""
         if type(out) is not tuple:
-            return Tensor._make(out, self.backend, False, None, 0)
-        return tuple(Tensor._make(o, self.backend, False, None, 0) for o in out)
+            made = Tensor._make(out, self.backend, False, None, 0)
+            if self.views_input:  # a view of the input's array: one version counter for both, as in PyTorch
+                made._version = Version.of(inputs[0])
+            return made
+        made = tuple(Tensor._make(o, self.backend, False, None, 0) for o in out)
+        if self.views_input:
+            for t in made:
+                t._version = Version.of(inputs[0])
+        return made
 
     def check_saved(self) -> None:
         """Backward reads what forward kept: it must still be there, and unchanged."""
@@ -137,14 +145,25 @@ class Function:
             )
         if Version.changes[0] == self.changes_seen:
             return  # no tensor at all was changed in place since this op ran
-        leaves = tuple(edge._version for edge in self.inputs if isinstance(edge, Tensor))
-        for counter in (*leaves, *self.versions, *self.out_versions):
+        for counter in self.watched_counters():
             if counter[2] > self.changes_seen:
                 raise RuntimeError(
                     f"backward: one of the arrays {self!r} needs for its gradient has been modified by an "
                     f"in-place operation after the op ran: it is now at version {counter[0]}. "
                     f"Change it out of place, or run backward before changing it."
                 )
+
+    def watched_counters(self) -> list:
+        """The version counters of what this op used and made (an op's output without one has never changed)."""
+        counters = list(self.versions)  # the constants'
+        for edge in self.inputs:
+            if type(edge) is tuple:  # another op's output
+                made = edge[0].out_versions
+                if made is not None and edge[1] in made:
+                    counters.append(made[edge[1]])
+            elif edge is not None:  # a leaf
+                counters.append(edge._version)
+        return counters + list((self.out_versions or {}).values())
 
     def release(self) -> None:
         """Frees what forward kept (the node stays, so the graph can still be drawn)."""

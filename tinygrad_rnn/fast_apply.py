@@ -33,7 +33,9 @@ def apply_tensors(cls: type[Function], a: Tensor, b: Tensor | None = None) -> An
         out = fn.forward(a._data, b._data)
         wanted = a.requires_grad or b.requires_grad
     if not (wanted and grad_enabled.get()):
-        return Tensor._make(out, fn.backend, False, None, 0) if type(out) is not tuple else fn.constant_outputs(out)
+        if type(out) is tuple or fn.views_input:
+            return fn.constant_outputs(out, (a,))
+        return Tensor._make(out, fn.backend, False, None, 0)
     versions = ()  # the counters of constants: a leaf's edge holds its own, an op-made input's node its own
     if a._node is None:
         counter = a._version or Version.of(a)  # Version.watch, written out
@@ -63,5 +65,5 @@ def apply_tensors(cls: type[Function], a: Tensor, b: Tensor | None = None) -> An
     fn.out_grads = fn.watch = None
     fn.record = record
     fn.n_outputs = 1
-    fn.out_versions = ()
+    fn.out_versions = None
     return Tensor._make(out, fn.backend, True, fn, 0)

@@ -41,7 +41,10 @@ class Version:
 
     A counter is made on first need (``Version.of``): most tensors of a step
     are made, read once and dropped, and never change. An op's output has
-    none until then; when it gets one, its node watches it.
+    none until then; when it gets one, its node keeps it (``out_versions``),
+    where the ops that used the output find it. A view (``chunk``, ``x[0]``,
+    ``.T``, ``reshape``) shares the counter of the array it views, as in
+    PyTorch: a change through either is a change of both.
     """
 
     changes = [0]
@@ -51,9 +54,25 @@ class Version:
         """``t``'s counter, made now if it has none yet."""
         counter = t._version
         if counter is None:
-            counter = t._version = [0, t._node is not None, 0]
-            if t._node is not None:  # the node that made t checks it in backward, as if it had from the start
-                t._node.out_versions += (counter,)
+            counter = t._version = [0, False, 0] if t._node is None else Version.of_output(t._node, t._slot)
+        return counter
+
+    @staticmethod
+    def of_output(node: Any, slot: int) -> list:
+        """The counter of output ``slot`` of ``node``, made now if need be: watched, and a view's is its input's."""
+        made = node.out_versions
+        if made is None:
+            made = node.out_versions = {}
+        counter = made.get(slot)
+        if counter is None:
+            edge = node.inputs[0] if node.views_input else None
+            if type(edge) is tuple:
+                counter = Version.of_output(edge[0], edge[1])
+            elif edge is not None:
+                counter = Version.watch(edge)
+            else:
+                counter = [0, True, 0]
+            made[slot] = counter
         return counter
 
     @staticmethod

@@ -17,6 +17,7 @@ class GetItem(Function):
 
     __slots__ = ("key", "in_shape", "view_shape")
     label = "[·]"
+    views_input = True
 
     def forward(self, x: Any, key: tuple) -> Any:
         self.in_shape = x.shape

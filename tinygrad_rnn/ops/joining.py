@@ -56,6 +56,7 @@ class Split(Function):
 
     __slots__ = ("axis", "bounds", "in_shape")
     label = "split"
+    views_input = True
 
     def _piece(self, axis: int, start: int, end: int) -> tuple:
         return (slice(None),) * axis + (slice(start, end), ...)  # the ellipsis: the Array API wants every axis
@@ -81,6 +82,7 @@ class Unbind(Function):
 
     __slots__ = ("axis", "in_shape")
     label = "unbind"
+    views_input = True
 
     def forward(self, x: Any, axis: int) -> tuple:
         self.axis, self.in_shape = axis, x.shape

@@ -14,6 +14,7 @@ from .base import as_index, expect_tensor, normalize_dim, unbroadcast
 class Reshape(Function):
     __slots__ = ("in_shape",)
     label = "reshape"
+    views_input = True  # NumPy reshapes into a view where it can (a copy elsewhere shares the counter too)
 
     def forward(self, x: Any, shape: tuple) -> Any:
         self.in_shape = x.shape
@@ -34,6 +35,7 @@ class Squeeze(Reshape):
 class Permute(Function):
     __slots__ = ("dims",)
     label = "permute"
+    views_input = True
 
     def forward(self, x: Any, dims: tuple) -> Any:
         self.dims = dims
@@ -53,6 +55,7 @@ class Transpose(Permute):
 class Expand(Function):
     __slots__ = ("in_shape",)
     label = "expand"
+    views_input = True
 
     def forward(self, x: Any, shape: tuple) -> Any:
         self.in_shape = x.shape
@@ -66,6 +69,7 @@ class Alias(Function):
     """The same array as another tensor (``as_subclass`` of a leaf): the gradient passes on unchanged."""
 
     label = "alias"
+    views_input = True
 
     def forward(self, x: Any) -> Any:
         return x
