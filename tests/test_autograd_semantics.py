@@ -293,6 +293,53 @@ def test_a_change_through_a_view_is_a_change_of_its_base_as_in_torch(view) -> No
         _changed_through_a_view(_torch(), view)
 
 
+def _view_kept_then_its_base_changed(lib, view) -> tuple:
+    a = lib.tensor([1.0, 1.0], requires_grad=True)
+    w = lib.tensor([1.0, 2.0], requires_grad=True)
+    y = a * 2.0
+    loss = (view(y) * w).sum()  # the product keeps the view of y
+    with lib.no_grad():
+        y.mul_(2.0)
+    with pytest.raises(RuntimeError, match="after the op ran|modified by an inplace operation|modified inplace"):
+        loss.backward()
+    return w.grad, a.grad
+
+
+@pytest.mark.parametrize("view", list(VIEWS.values())[:3], ids=list(VIEWS)[:3])
+def test_a_kept_view_of_a_changed_array_is_caught_before_any_gradient_is_added(view) -> None:
+    assert _view_kept_then_its_base_changed(tg, view) == (None, None)
+    assert _view_kept_then_its_base_changed(_torch(), view) == (None, None)
+
+
+def test_a_long_chain_of_views_shares_one_counter_without_recursion() -> None:
+    y = tg.Tensor(list(range(5000)), dtype="float32", requires_grad=True) * 1.0
+    t = y
+    for _ in range(4000):  # stepping through a sequence one element at a time
+        t = t[1:]
+    assert t.detach()._version is y.detach()._version  # the whole chain shares y's counter
+
+
+def test_a_grad_made_by_an_op_and_kept_by_another_is_caught_when_backward_adds_into_it() -> None:
+    x = tg.Tensor([1.0, 2.0], requires_grad=True)
+    w = tg.Tensor([1.0, 1.0], requires_grad=True)
+    g = x * 2.0
+    loss = (g * g).sum()  # keeps g
+    w.grad = g  # .grad is g's array: backward adds into it
+    (w * 3.0).sum().backward()
+    with pytest.raises(RuntimeError, match="<Mul '⊙'>.*after the op ran"):
+        loss.backward()
+
+
+def test_a_reshape_that_copies_does_not_share_the_counter_as_in_torch() -> None:
+    for lib in (tg, _torch()):
+        c = lib.tensor([[1.0, 2.0], [3.0, 4.0]])
+        w = lib.tensor([[1.0, 1.0], [1.0, 1.0]], requires_grad=True)
+        loss = (w * c).sum()
+        c.T.reshape(-1).mul_(2.0)  # a transpose cannot be flattened in place: a copy, changed alone
+        loss.backward()
+        assert w.grad.tolist() == [[1.0, 2.0], [3.0, 4.0]] and c.tolist() == [[1.0, 2.0], [3.0, 4.0]]
+
+
 def test_a_change_before_the_op_ran_is_not_a_change_after_it() -> None:
     c = tg.Tensor([1.0, 2.0])
     w = tg.Tensor([3.0, 4.0], requires_grad=True)

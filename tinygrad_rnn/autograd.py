@@ -154,13 +154,11 @@ class Function:
                 )
 
     def watched_counters(self) -> list:
-        """The version counters of what this op used and made (an op's output without one has never changed)."""
+        """The version counters of what this op used and made (made now where missing: those never changed)."""
         counters = list(self.versions)  # the constants'
         for edge in self.inputs:
-            if type(edge) is tuple:  # another op's output
-                made = edge[0].out_versions
-                if made is not None and edge[1] in made:
-                    counters.append(made[edge[1]])
+            if type(edge) is tuple:  # another op's output, or a view that shares a changed array's counter
+                counters.append(Version.of_output(edge[0], edge[1]))
             elif edge is not None:  # a leaf
                 counters.append(edge._version)
         return counters + list((self.out_versions or {}).values())

@@ -135,6 +135,10 @@ class Backend:
         """``x[key]`` where key holds integer or boolean arrays (advanced indexing)."""
         return x[key]
 
+    def may_share_memory(self, a: Any, b: Any) -> bool:
+        """Whether two arrays may view the same memory (a reshape may be a view or a copy)."""
+        return True  # where a backend cannot tell: the answer that never misses a shared array
+
     def index_add(self, shape: tuple, key: Any, values: Any, dtype: Any) -> Any:
         """Zeros of ``shape`` with ``values`` added at ``key``, repeats summed."""
         raise NotImplementedError
@@ -169,6 +173,9 @@ class NumpyBackend(Backend):
         out = np.zeros(shape, dtype=dtype)
         np.add.at(out, key, values)
         return out
+
+    def may_share_memory(self, a: Any, b: Any) -> bool:
+        return bool(np.may_share_memory(a, b))
 
     def seed(self, seed: int) -> None:
         self._rng = np.random.default_rng(seed)
@@ -209,6 +216,9 @@ class StrictBackend(Backend):
 
     def take(self, x: Any, key: Any) -> Any:
         return self.xp.asarray(np.from_dlpack(x)[self._key_to_host(key)])
+
+    def may_share_memory(self, a: Any, b: Any) -> bool:
+        return bool(np.may_share_memory(np.from_dlpack(a), np.from_dlpack(b)))  # NumPy views of the same memory
 
     def index_add(self, shape: tuple, key: Any, values: Any, dtype: Any) -> Any:
         out = self._host.index_add(shape, self._key_to_host(key), np.from_dlpack(values), np.from_dlpack(values).dtype)
@@ -275,6 +285,9 @@ class CupyBackend(Backend):
 
     def copy(self, x: Any) -> Any:
         return x.copy()  # cupy.asarray has no copy= before CuPy 14
+
+    def may_share_memory(self, a: Any, b: Any) -> bool:
+        return bool(self._cupy.may_share_memory(a, b))
 
     def fused_kernel(self, name: str) -> Any:
         # A GPU step is bound by kernel launches, not arithmetic: each of these is one kernel.

@@ -119,15 +119,15 @@ class PendingGrads:
         self.leaves: dict[int, list] = {}  # id(leaf) → [leaf, pending]; holding the leaf keeps its id unique
         self.edge_hooks = hooks.active_edge_hooks()  # the visualiser's, usually none
         self.finished = False
-        self.paused = collector_paused() if len(nodes) > LONG_GRAPH else None
-        if self.paused is not None:
-            self.paused.__enter__()
         node = root._node
         if node is None:  # a leaf's own backward
             self.send_to_leaf(root, gradient)
         else:
             node.out_grads = [None] * node.n_outputs
             node.out_grads[root._slot] = gradient
+        self.paused = collector_paused() if len(nodes) > LONG_GRAPH else None  # last: close() resumes it
+        if self.paused is not None:
+            self.paused.__enter__()
 
     def send(self, edge: Any, grad: Any, node: Any, index: int) -> None:
         """Adds ``grad`` to what waits at the far end of ``edge`` (input ``index`` of ``node``): a slot or a leaf."""

@@ -11,6 +11,7 @@ tensor([[2., 4.]])
 from __future__ import annotations
 
 import operator
+import threading
 from typing import Any
 
 from . import autograd, dtypes, hooks
@@ -48,32 +49,44 @@ class Version:
     """
 
     changes = [0]
+    made_once = threading.RLock()  # two threads asking at once for a new counter must get the same one
 
     @staticmethod
     def of(t: Tensor) -> list:
         """``t``'s counter, made now if it has none yet."""
         counter = t._version
         if counter is None:
-            counter = t._version = [0, False, 0] if t._node is None else Version.of_output(t._node, t._slot)
+            with Version.made_once:
+                counter = t._version
+                if counter is None:
+                    counter = [0, False, 0] if t._node is None else Version.of_output(t._node, t._slot)
+                    t._version = counter
         return counter
 
     @staticmethod
     def of_output(node: Any, slot: int) -> list:
-        """The counter of output ``slot`` of ``node``, made now if need be: watched, and a view's is its input's."""
-        made = node.out_versions
-        if made is None:
-            made = node.out_versions = {}
-        counter = made.get(slot)
-        if counter is None:
-            edge = node.inputs[0] if node.views_input else None
-            if type(edge) is tuple:
-                counter = Version.of_output(edge[0], edge[1])
-            elif edge is not None:
-                counter = Version.watch(edge)
-            else:
-                counter = [0, True, 0]
-            made[slot] = counter
-        return counter
+        """The counter of output ``slot`` of ``node``, made now if need be: watched, and a view's is its input's.
+
+        A chain of views (``s = s[1:]`` a thousand times) is walked in a loop,
+        and each view on it keeps the counter it shares.
+        """
+        with Version.made_once:
+            views = []  # the (node, slot) pairs that share the counter found at the end of the chain
+            while True:
+                counter = node.out_versions.get(slot) if node.out_versions is not None else None
+                if counter is not None:
+                    break
+                views.append((node, slot))
+                edge = node.inputs[0] if node.views_input else None
+                if type(edge) is not tuple:  # the chain ends: at a leaf, or at an output no one views
+                    counter = Version.watch(edge) if edge is not None else [0, True, 0]
+                    break
+                node, slot = edge
+            for node, slot in views:
+                if node.out_versions is None:
+                    node.out_versions = {}
+                node.out_versions[slot] = counter
+            return counter
 
     @staticmethod
     def bump(t: Tensor) -> None:
@@ -200,7 +213,7 @@ class Tensor:
             self._grad = Tensor._make(grad if fresh else backend.copy(grad), backend, False, None, 0)
         else:
             held._data += grad
-            if held._version is not None:  # else no alias and no op has seen it: nobody to tell (Version.bump)
+            if held._version is not None or held._node is not None:  # else nobody to tell (Version.bump)
                 Version.bump(held)
 
     def leaf_hooks(self) -> list:

@@ -12,13 +12,14 @@ from .base import as_index, expect_tensor, normalize_dim, unbroadcast
 
 
 class Reshape(Function):
-    __slots__ = ("in_shape",)
+    __slots__ = ("in_shape", "views_input")
     label = "reshape"
-    views_input = True  # NumPy reshapes into a view where it can (a copy elsewhere shares the counter too)
 
     def forward(self, x: Any, shape: tuple) -> Any:
         self.in_shape = x.shape
-        return self.xp.reshape(x, shape)
+        out = self.xp.reshape(x, shape)
+        self.views_input = self.backend.may_share_memory(out, x)  # a view where it can be, as in PyTorch
+        return out
 
     def backward(self, g: Any) -> tuple:
         return (self.xp.reshape(g, self.in_shape),)
