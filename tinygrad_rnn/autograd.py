@@ -120,7 +120,7 @@ class Function:
             self.n_outputs = 1
             return Tensor._make(out, backend, True, self, 0)
         self.n_outputs = len(out)
-        return tuple(Tensor._make(o, backend, True, self, slot) for slot, o in enumerate(out))
+        return tuple([Tensor._make(o, backend, True, self, slot) for slot, o in enumerate(out)])
 
     def constant_outputs(self, out: Any, inputs: tuple) -> Any:
         """The tensors around forward's array(s), when the call is not recorded."""

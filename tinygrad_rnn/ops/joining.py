@@ -63,7 +63,8 @@ class Split(Function):
 
     def forward(self, x: Any, axis: int, bounds: tuple) -> tuple:
         self.axis, self.bounds, self.in_shape = axis, bounds, x.shape
-        return tuple(x[self._piece(axis, a, b)] for a, b in bounds)
+        lead = (slice(None),) * axis  # self._piece's key, its common part made once
+        return tuple([x[(*lead, slice(a, b), ...)] for a, b in bounds])
 
     def backward(self, *grads: Any) -> tuple:
         xp = self.xp
