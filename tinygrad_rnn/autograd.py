@@ -124,16 +124,13 @@ class Function:
 
     def constant_outputs(self, out: Any, inputs: tuple) -> Any:
         """The tensors around forward's array(s), when the call is not recorded."""
-        if type(out) is not tuple:
-            made = Tensor._make(out, self.backend, False, None, 0)
-            if self.views_input:  # a view of the input's array: one version counter for both, as in PyTorch
-                made._version = Version.of(inputs[0])
-            return made
-        made = tuple(Tensor._make(o, self.backend, False, None, 0) for o in out)
-        if self.views_input:
+        single = type(out) is not tuple
+        made = tuple([Tensor._make(o, self.backend, False, None, 0) for o in ((out,) if single else out)])
+        if self.views_input:  # a view of the input's array: one version counter for both, as in PyTorch
+            counter = Version.of(inputs[0])
             for t in made:
-                t._version = Version.of(inputs[0])
-        return made
+                t._version = counter
+        return made[0] if single else made
 
     def check_saved(self) -> None:
         """Backward reads what forward kept: it must still be there, and unchanged."""
@@ -213,7 +210,8 @@ def input_edges(inputs: tuple) -> tuple[tuple, tuple, tuple]:
             needs.append(True)
         else:
             counter = Version.watch(x)
-            versions += () if x.requires_grad else (counter,)
+            if not x.requires_grad:  # a constant: its counter is kept here (a leaf's edge holds its own)
+                versions += (counter,)
             edges.append(x if x.requires_grad else None)
             needs.append(x.requires_grad)
     return tuple(edges), tuple(needs), versions

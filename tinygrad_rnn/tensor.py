@@ -213,8 +213,7 @@ class Tensor:
             self._grad = Tensor._make(grad if fresh else backend.copy(grad), backend, False, None, 0)
         else:
             held._data += grad
-            if held._version is not None or held._node is not None:  # else nobody to tell (Version.bump)
-                Version.bump(held)
+            Version.bump(held)
 
     def leaf_hooks(self) -> list:
         """The hooks a leaf holds, made on first use (hooks.py)."""
