@@ -94,7 +94,9 @@ class Function:
         if len(inputs) == 2 and not settings:  # the same steps, written out for one or two tensors: fast_apply.py
             a, b = inputs
             if type(a) is Tensor and type(b) is Tensor:
-                return apply_tensors(cls, a, b)
+                out = apply_tensors(cls, a, b)
+                if out is not None:  # None: two dtypes, for the general path
+                    return out
         elif len(inputs) == 1 and not settings and type(inputs[0]) is Tensor:
             return apply_tensors(cls, inputs[0])
         fn = new_instance(cls)

@@ -20,7 +20,18 @@ ONE_NEEDED = (True,)
 
 
 def apply_tensors(cls: type[Function], a: Tensor, b: Tensor | None = None) -> Any:
-    """``cls.apply(a)`` or ``cls.apply(a, b)``: the same result, the same record."""
+    """``cls.apply(a)`` or ``cls.apply(a, b)``: the same result, the same record; None for two dtypes.
+
+    Two tensors of two dtypes are left to the caller: the elementwise ops
+    promote them first, as PyTorch does, and ``apply`` takes its general path.
+    (The check is here, on the arrays, because ``Tensor.data`` is a property,
+    and a property read costs five plain attribute reads.)
+    """
+    if b is not None:
+        if b.backend is not a.backend:
+            raise_devices(cls, a.backend, b.backend)
+        if b._data.dtype is not a._data.dtype and b._data.dtype != a._data.dtype:
+            return None
     fn = new_instance(cls)
     fn.backend = a.backend
     fn.saved = None
@@ -28,8 +39,6 @@ def apply_tensors(cls: type[Function], a: Tensor, b: Tensor | None = None) -> An
         out = fn.forward(a._data)
         wanted = a.requires_grad
     else:
-        if b.backend is not a.backend:
-            raise_devices(cls, a.backend, b.backend)
         out = fn.forward(a._data, b._data)
         wanted = a.requires_grad or b.requires_grad
     if not (wanted and grad_enabled.get()):

@@ -113,12 +113,8 @@ def run_output_hooks(node: Any, grads: list) -> list:
     return grads
 
 
-_edge_hooks: ContextVar[tuple] = ContextVar("edge_hooks", default=())  # per thread, like grad mode
-
-
-def active_edge_hooks() -> tuple:
-    """The visualiser's edge hooks in this thread (usually none)."""
-    return _edge_hooks.get()
+# the visualiser's edge hooks, per thread like grad mode (usually none): ``edge_hooks.get()``
+edge_hooks: ContextVar[tuple] = ContextVar("edge_hooks", default=())
 
 
 def run_edge_hooks(hooks: tuple, node: Any, index: int, grad: Any) -> None:
@@ -135,9 +131,9 @@ def add_edge_hook(hook: Callable[[Any, int, Any], None]) -> Callable[[], None]:
     Returns a function that removes the hook. The visualiser uses this to
     label edges with the gradient that actually flowed along them.
     """
-    _edge_hooks.set((*_edge_hooks.get(), hook))
+    edge_hooks.set((*edge_hooks.get(), hook))
 
     def remove() -> None:
-        _edge_hooks.set(tuple(h for h in _edge_hooks.get() if h is not hook))
+        edge_hooks.set(tuple(h for h in edge_hooks.get() if h is not hook))
 
     return remove

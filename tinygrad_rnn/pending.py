@@ -79,6 +79,9 @@ class GradSum:
         return product if self.array is None else product + self.array
 
 
+SUMS = (GradSum, ProductSum)  # the pending kinds that are not yet one array
+
+
 def accumulate(pending: Any, grad: Any) -> Any:
     """``pending + grad`` for a slot's pending gradient (None when nothing arrived yet)."""
     if pending is None:
@@ -117,7 +120,7 @@ class PendingGrads:
         """Starts a backward pass over ``nodes`` from ``root`` (a tensor), with the gradient of the root itself."""
         self.nodes = nodes
         self.leaves: dict[int, list] = {}  # id(leaf) → [leaf, pending]; holding the leaf keeps its id unique
-        self.edge_hooks = hooks.active_edge_hooks()  # the visualiser's, usually none
+        self.edge_hooks = hooks.edge_hooks.get()  # the visualiser's, usually none
         self.finished = False
         node = root._node
         if node is None:  # a leaf's own backward
@@ -162,7 +165,7 @@ class PendingGrads:
             return None
         node.out_grads = None
         for k, g in enumerate(waiting):
-            if type(g) is GradSum or type(g) is ProductSum:
+            if type(g) in SUMS:
                 waiting[k] = total(g)
         return waiting
 

@@ -170,7 +170,8 @@ class MatMul(Function):
 
 
 def _check_matmul(a: Tensor, b: Tensor) -> None:
-    sa, sb = a.data.shape, b.data.shape
+    array_a, array_b = a.data, b.data
+    sa, sb = array_a.shape, array_b.shape
     if not sa or not sb:
         raise ValueError(f"matmul: both arguments need at least 1 dimension, got shapes {sa} and {sb}")
     inner_b = sb[0] if len(sb) == 1 else sb[-2]
@@ -188,7 +189,7 @@ def _check_matmul(a: Tensor, b: Tensor) -> None:
                 f"matmul: shapes {sa} and {sb} cannot be multiplied: their batch dimensions "
                 f"{sa[:-2]} and {sb[:-2]} cannot be broadcast together"
             ) from None
-    if a.data.dtype is not b.data.dtype and a.dtype != b.dtype:
+    if array_a.dtype is not array_b.dtype and a.dtype != b.dtype:
         raise TypeError(f"matmul: both arguments need the same dtype, got {a.dtype!r} and {b.dtype!r}")
 
 
@@ -217,12 +218,14 @@ def _readable_broadcast_error(cls: type[Function], a: Any, b: Any) -> None:
 
 
 def _binary(cls: type[Function], a: Any, b: Any) -> Tensor:
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a.data.dtype is b.data.dtype:
-        try:  # the hot path: two tensors of one dtype
-            return fast_apply.apply_tensors(cls, a, b)  # apply's fast path, without the classmethod call
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        try:  # the hot path: two tensors of one dtype (two dtypes give None, and are promoted below)
+            out = fast_apply.apply_tensors(cls, a, b)  # apply's fast path, without the classmethod call
         except ValueError:
             _readable_broadcast_error(cls, a, b)
             raise
+        if out is not None:
+            return out
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError(
             f"{op_name(cls)}: expected at least one Tensor operand, got {type(a).__name__} and {type(b).__name__}"
