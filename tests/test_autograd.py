@@ -13,6 +13,7 @@ import pytest
 
 import tinygrad_rnn as tg
 from tinygrad_rnn.autograd import RELEASED, topological_order
+from tinygrad_rnn.ops.arithmetic import Mul
 
 
 def leaf(values, device: str = "cpu") -> tg.Tensor:
@@ -384,3 +385,39 @@ def test_edge_hook_sees_every_gradient_sent_along_an_edge() -> None:
     assert ("Σ", 0, 2.0) in seen and ("⊙", 0, 6.0) in seen
     (leaf([1.0]) * 2.0).sum().backward()
     assert len(seen) == 2  # removed: nothing more recorded
+
+
+# --- apply's fast path hands two dtypes to the general path ---------------------------
+
+
+class Product(tg.Function):
+    def forward(self, a, b):
+        self.saved = (a, b)
+        return a * b
+
+    def backward(self, g):
+        a, b = self.saved
+        return g * b, g * a
+
+
+def test_an_op_of_two_dtypes_runs_and_records_through_apply() -> None:
+    """Two tensors of two dtypes skip apply's fast path (it gives None for them), not the recording."""
+    a = tg.Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    b = leaf([3.0, 4.0])
+    out = Product.apply(a, b)
+    assert isinstance(out, tg.Tensor) and out.dtype == tg.float64  # NumPy's promotion, in forward
+    assert isinstance(out.grad_fn, Product)
+    out.sum().backward()
+    np.testing.assert_array_equal(a.grad.numpy(), [3.0, 4.0])
+    assert a.grad.dtype == tg.float32  # a leaf's gradient has the leaf's dtype
+    np.testing.assert_array_equal(b.grad.numpy(), [1.0, 2.0])
+
+
+def test_elementwise_ops_of_two_dtypes_promote_as_torch_does() -> None:
+    a = tg.Tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    b = leaf([3.0, 4.0])
+    out = a * b
+    assert out.dtype == tg.float64 and isinstance(out.grad_fn, Mul)
+    out.sum().backward()
+    assert a.grad.dtype == tg.float32 and b.grad.dtype == tg.float64
+    np.testing.assert_array_equal(a.grad.numpy(), [3.0, 4.0])

@@ -172,7 +172,7 @@ class PendingGrads:
     def finish_leaves(self) -> None:
         """Adds what waited for a leaf into its ``.grad``: one GEMM per weight, after the leaf's hooks."""
         for leaf, waiting in self.leaves.values():
-            fresh = type(waiting) is GradSum or type(waiting) is ProductSum  # made here, held by nothing else
+            fresh = type(waiting) in SUMS  # made here, held by nothing else
             grad = total(waiting)
             if leaf._hooks:  # its hooks see its total gradient, once
                 grad, fresh = hooks.run_hooks(leaf._hooks, grad, leaf.backend), False
