@@ -69,7 +69,17 @@ def op_label(symbol: str, name: str | None, step: int | None, shapes: str | None
         parts.append(f'<FONT POINT-SIZE="12">{subscripted(shown, step)}</FONT>')
     if shapes:
         parts.append(f'<FONT POINT-SIZE="9" COLOR="#555555">{html.escape(shapes)}</FONT>')
-    return "<" + "<BR/>".join(parts) + ">"
+    return stacked(parts)
+
+
+def stacked(lines: list[str]) -> str:
+    """An HTML label of ``lines`` one under another, a table row each.
+
+    Lines joined by ``<BR/>`` leave no room for a subscript: Graphviz spaces
+    them by the font alone, and a ``W_hh`` then touches the line under it.
+    """
+    rows = "".join(f"<TR><TD>{line}</TD></TR>" for line in lines)
+    return f'<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">{rows}</TABLE>>'
 
 
 def shape_text(shapes: tuple) -> str:

@@ -117,11 +117,8 @@ def legend_label(pictures: Sequence[Any], scale: LogScale, title: str | None, sh
         notes.append("dashed box at the end of a row: the next step, on the row below; at the start: the state it gets")
     if any("out" in p.stub_kinds for p in pictures):
         notes.append("dashed box → …: the result goes on to an op drawn once elsewhere (e.g. the layer's h_n)")
-    if notes:
-        text = '<BR ALIGN="LEFT"/>'.join(subscripted(n) for n in notes)
-        rows.append(
-            f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="#444444">{text}<BR ALIGN="LEFT"/></FONT></TD></TR>'
-        )
+    for note in notes:  # a row each: lines of one cell leave no room for a subscript, which then touches the next
+        rows.append(f'<TR><TD ALIGN="LEFT"><FONT POINT-SIZE="10" COLOR="#444444">{subscripted(note)}</FONT></TD></TR>')
     if not rows:
         return ""
     return '<<TABLE BORDER="0" CELLSPACING="2">' + "".join(rows) + "</TABLE>>"

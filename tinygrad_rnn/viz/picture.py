@@ -21,7 +21,7 @@ from ..study.experiment import Trace
 from ..study.graph import LEAF, OUTSIDE, Edge, Graph, Place, parameter_names, place, record_of, walk
 from ..tensor import Tensor
 from .carry import carry_nodes
-from .labels import op_label, parameter_symbol, shape_text, subscripted
+from .labels import op_label, parameter_symbol, shape_text, stacked, subscripted
 from .style import (
     CARRY_COLOURS,
     LINE_COLOUR,
@@ -224,7 +224,7 @@ class Picture:
             lines.append(f'<FONT POINT-SIZE="9">{html.escape(note)}</FONT>')
         g.node(  # muted: pale fill, grey frame and text, so the eye goes to the time path
             self.ids[id(leaf)],
-            label="<" + "<BR/>".join(lines) + ">",
+            label=stacked(lines),
             shape="box",
             style="filled",
             fillcolor=PARAMETER_COLOUR,
