@@ -119,3 +119,25 @@ def test_a_failed_save_keeps_the_previous_picture(tmp_path: Path, monkeypatch: p
     monkeypatch.undo()
     assert path.read_bytes() == before  # the old picture, whole
     assert os.listdir(tmp_path) == [name]  # and no temporary file beside it
+
+
+@needs_dot
+@pytest.mark.parametrize("cell_class", ["RNNCell", "LSTMCell"])
+def test_a_cells_op_picture_renders(tmp_path: Path, cell_class: str) -> None:
+    """The cells tag their input "[h_{t−1}, x_t]": a ``]`` right after a subscript, inside a table label,
+    is a syntax error to Graphviz 2.43 unless written as a character reference."""
+    import tinygrad_rnn as tg
+
+    tg.manual_seed(0)
+    cell = getattr(tg.nn, cell_class)(3, 4)
+    state = tg.zeros(2, 4)
+    h, c = state, state
+    for t, x in enumerate(tg.randn(2, 2, 3)):
+        with tg.scope(t=t):
+            if cell_class == "LSTMCell":
+                h, c = cell(x, (h, c))
+            else:
+                h = cell(x, h)
+    picture = viz.draw(h.sum(), "op", params=cell)
+    text = viz.save(picture, tmp_path / "cell.svg").read_text()
+    assert "<svg" in text and "&#93;" not in text and "]" in text  # drawn, with the bracket shown

@@ -88,7 +88,7 @@ def test_the_legend_explains_only_what_is_drawn() -> None:
     rnn_cells = viz.draw(traces[0], "cell").source
     assert "top edges" not in rnn_cells  # the RNN has no carry path
     lstm_cells = viz.draw(traces[1], "cell").source
-    assert "GRU" not in lstm_cells.split("top edges")[1].split("<BR")[0]  # only the LSTM's route is described
+    assert "GRU" not in lstm_cells.split("top edges")[1].split("</TD>")[0]  # only the LSTM's route is described
     wrapped = viz.draw(viz.unroll("lstm", 6, hidden_size=4), "cell", wrap=3).source
     assert "dashed box at the end of a row" in wrapped
     rnn_ops = viz.draw(traces[0], "op").source

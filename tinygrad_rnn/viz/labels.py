@@ -39,15 +39,21 @@ def subscripted(name: str, step: int | None = None) -> str:
 
     def sub(match: re.Match) -> str:
         body = match.group(1).strip("{}")
-        return f"<SUB>{html.escape(_step_index(body, step))}</SUB>"
+        return f"<SUB>{_escape(_step_index(body, step))}</SUB>"
 
     out, last = [], 0
     for match in _SUB.finditer(name):
-        out.append(html.escape(name[last : match.start()]))
+        out.append(_escape(name[last : match.start()]))
         out.append(sub(match))
         last = match.end()
-    out.append(html.escape(name[last:]))
+    out.append(_escape(name[last:]))
     return "".join(out)
+
+
+def _escape(text: str) -> str:
+    # ``]`` as a character reference: Graphviz 2.43 rejects a table cell where one follows a tag
+    # (``[h<SUB>2</SUB>, x<SUB>3</SUB>]``, the LSTM cell's input), an old parser bug
+    return html.escape(text).replace("]", "&#93;")
 
 
 def parameter_symbol(name: str) -> str:
