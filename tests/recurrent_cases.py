@@ -170,23 +170,33 @@ def _run(case: Case, module, arrays: dict[str, np.ndarray], to_tensor, to_numpy,
     return got
 
 
-def run_ours(case: Case, weights: dict[str, np.ndarray], arrays: dict[str, np.ndarray], dtype: str) -> dict:
-    module = build_ours(case, weights, dtype)
+def run_ours(
+    case: Case, weights: dict[str, np.ndarray], arrays: dict[str, np.ndarray], dtype: str, device: str = "cpu"
+) -> dict:
+    module = build_ours(case, weights, dtype).to(device)
     pack = tg.nn.utils.rnn.pack_padded_sequence
-    return _run(case, module, arrays, lambda a: tg.Tensor(a.astype(dtype)), lambda t: t.numpy(), pack)
+    return _run(case, module, arrays, lambda a: tg.Tensor(a.astype(dtype), device=device), lambda t: t.numpy(), pack)
 
 
-def run_torch(case: Case, arrays: dict[str, np.ndarray], dtype: str, seed: int) -> tuple[dict, dict]:
+def run_torch(
+    case: Case, arrays: dict[str, np.ndarray], dtype: str, seed: int, device: str = "cpu"
+) -> tuple[dict, dict]:
     """PyTorch's results, and the weights it drew (which ``run_ours`` then loads)."""
     import torch
 
-    torch.manual_seed(seed)
+    torch.manual_seed(seed)  # the weights are drawn on the host: the same on every device
     torch_dtype = getattr(torch, dtype)
     kind, kwargs = _kind_args(case)
-    module = getattr(torch.nn, kind)(INPUT, HIDDEN, **kwargs).to(torch_dtype)
-    to_tensor, to_numpy = lambda a: torch.tensor(a, dtype=torch_dtype), lambda t: t.detach().numpy()
+    module = getattr(torch.nn, kind)(INPUT, HIDDEN, **kwargs).to(torch_dtype).to(device)
+
+    def to_tensor(a):
+        return torch.tensor(a, dtype=torch_dtype, device=device)
+
+    def to_numpy(t):
+        return t.detach().cpu().numpy()
+
     got = _run(case, module, arrays, to_tensor, to_numpy, torch.nn.utils.rnn.pack_padded_sequence)
-    weights = {name: p.detach().numpy().astype(np.float64) for name, p in module.named_parameters()}
+    weights = {name: to_numpy(p).astype(np.float64) for name, p in module.named_parameters()}
     return got, weights
 
 

@@ -32,6 +32,39 @@ def test_cell_matches_torch(case, dtype):
     assert_close(run_ours(case, weights, arrays, dtype), reference, TOLERANCE[dtype], case.name)
 
 
+def _gpu_skip_reason() -> str | None:
+    import tinygrad_rnn as tg
+
+    if not tg.cuda_is_available():
+        return "no CUDA device: CuPy is not installed or sees no GPU"
+    if not torch.cuda.is_available():
+        return "this torch has no CUDA"
+    return None
+
+
+# On the GPU both sides run their own kernels (cuDNN there, CuPy's cuBLAS here) with their own summation
+# order: float64 still agrees to 1e-10; float32 is compared with TF32 off on both (CuPy's default).
+GPU_TOLERANCE = {"float64": 1e-10, "float32": 1e-4}
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("case", layer_cases() + cell_cases(), ids=lambda c: c.name)
+def test_matches_torch_on_the_same_gpu(case, dtype):
+    reason = _gpu_skip_reason()
+    if reason:
+        pytest.skip(reason)
+    seed = zlib.crc32(case.name.encode()) % 10_000
+    arrays = make_inputs(case, seed)
+    matmul_tf32, cudnn_tf32 = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    try:
+        reference, weights = run_torch(case, arrays, dtype, seed, device="cuda")
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = matmul_tf32, cudnn_tf32
+    ours = run_ours(case, weights, arrays, dtype, device="cuda")
+    assert_close(ours, reference, GPU_TOLERANCE[dtype], f"{case.name} on cuda")
+
+
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
 def test_our_weights_load_into_torch(kind):
     import numpy as np
