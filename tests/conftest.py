@@ -58,11 +58,14 @@ def device_skip_reason(name: str) -> str | None:
 
 @pytest.fixture(params=DEVICES, scope="session")
 def device(request: pytest.FixtureRequest) -> str:
-    """Each backend in turn: cpu, array_api_strict, cuda (skipped where absent)."""
+    """Each backend in turn: cpu, array_api_strict, cuda (skipped where absent).
+
+    The value is the device's full name, the one ``Tensor.device`` reports: "cuda" is "cuda:0".
+    """
     reason = device_skip_reason(request.param)
     if reason is not None:
         pytest.skip(reason)
-    return request.param
+    return tg.backend.normalize_device(request.param)
 
 
 def to_numpy(x: tg.Tensor | np.ndarray | float) -> np.ndarray:

@@ -302,7 +302,11 @@ class CupyBackend(Backend):
 
     def index_add(self, shape: tuple, key: Any, values: Any, dtype: Any) -> Any:
         out = self._cupy.zeros(shape, dtype=dtype)
-        self._cupyx.scatter_add(out, key, values)
+        add_at = getattr(self._cupy.add, "at", None)  # CuPy 14 deprecates cupyx.scatter_add for it
+        if add_at is not None:
+            add_at(out, key, values)
+        else:
+            self._cupyx.scatter_add(out, key, values)
         return out
 
     def seed(self, seed: int) -> None:

@@ -15,7 +15,7 @@ class LogSoftmax(Function):
 
     def forward(self, x: Any, axis: int) -> Any:
         xp = self.xp
-        self.axis = axis
+        self.axis = axis = _reduction_axis(x, axis)
         if _empty_along(x, axis):
             self.saved = xp.zeros(x.shape, dtype=x.dtype)
             return self.saved
@@ -35,7 +35,7 @@ class Softmax(Function):
 
     def forward(self, x: Any, axis: int) -> Any:
         xp = self.xp
-        self.axis = axis
+        self.axis = axis = _reduction_axis(x, axis)
         if _empty_along(x, axis):
             self.saved = xp.zeros(x.shape, dtype=x.dtype)
             return self.saved
@@ -49,6 +49,11 @@ class Softmax(Function):
         return (out * (g - self.xp.sum(g * out, axis=self.axis, keepdims=True)),)
 
 
-def _empty_along(x: Any, axis: int) -> bool:
+def _reduction_axis(x: Any, axis: int) -> int | None:
+    """``axis``, or None (all of it) for a 0-d ``x``: NumPy accepts axis 0 there, CuPy does not."""
+    return axis if x.ndim else None
+
+
+def _empty_along(x: Any, axis: int | None) -> bool:
     """Nothing to normalise along ``axis`` (and no maximum): the result is empty, as in PyTorch."""
     return bool(x.ndim) and x.shape[axis] == 0

@@ -63,11 +63,17 @@ def title(cell: str, forget_bias: float | None = None) -> str:
 
 
 def make_layer(cell: str, hidden_size: int, *, forget_bias: float = DEFAULT_FORGET_BIAS, input_size: int = 2) -> Any:
-    """One recurrent layer of the given kind (``"rnn"`` is the tanh RNN)."""
+    """One recurrent layer of the given kind (``"rnn"`` is the tanh RNN), on the default device.
+
+    Its weights are drawn on the CPU and then moved: each backend has its own random stream, and a
+    seed should give the same study on every device.
+    """
     check_cell(cell)
     if cell == "lstm":
-        return tg.nn.LSTM(input_size, hidden_size, forget_bias=forget_bias)
-    return tg.nn.GRU(input_size, hidden_size) if cell == "gru" else tg.nn.RNN(input_size, hidden_size)
+        layer = tg.nn.LSTM(input_size, hidden_size, forget_bias=forget_bias, device="cpu")
+    else:
+        layer = (tg.nn.GRU if cell == "gru" else tg.nn.RNN)(input_size, hidden_size, device="cpu")
+    return layer.to(tg.get_default_device())
 
 
 def last_hidden(layer: Any, x: tg.Tensor) -> tg.Tensor:
