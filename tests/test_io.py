@@ -252,6 +252,18 @@ def test_save_from_another_device(tmp_path):
     np.testing.assert_array_equal(loaded["weight"].numpy(), net.weight.numpy())
 
 
+def test_a_model_saved_on_a_device_loads_back_there(tmp_path, device):
+    tg.manual_seed(0)
+    net = tg.nn.LSTM(3, 4, num_layers=2).to(device)
+    x = tg.randn(5, 2, 3).to(device)
+    tg.save(net.state_dict(), tmp_path / "lstm.npz")
+    state = tg.load(tmp_path / "lstm.npz", map_location=device)
+    assert {t.device for t in state.values()} == {device}
+    fresh = tg.nn.LSTM(3, 4, num_layers=2, device=device)
+    fresh.load_state_dict(state)
+    np.testing.assert_array_equal(fresh(x)[0].numpy(), net(x)[0].numpy())
+
+
 # --- names that could not come back, symbolic links, permissions --------------------
 
 
