@@ -22,9 +22,9 @@ from __future__ import annotations
 from typing import Any
 
 from . import hooks
-from .grad_mode import enable_grad, grad_enabled, is_grad_enabled, no_grad  # noqa: F401 (the public names)
+from .grad_mode import enable_grad, grad_enabled, is_grad_enabled, no_grad, read_grad_enabled  # noqa: F401 (the public names)
 from .pending import PendingGrads
-from .record import KEEP_SHAPES, Record, current_record, record_shapes, scope  # noqa: F401 (the public names)
+from .record import KEEP_SHAPES, Record, current_record, read_current_record, record_shapes, scope  # noqa: F401 (the public names)
 
 RELEASED = object()  # what a node's ``saved`` becomes once backward has freed it
 EMIT = object()  # on topological_order's stack: the node below it comes next in the order
@@ -103,7 +103,7 @@ class Function:
         fn.saved = None
         fn.backend, arrays, wanted = input_arrays(cls, inputs)
         out = fn.forward(*arrays, **settings)
-        if not (wanted and grad_enabled.get()):  # no gradient will be asked of this call: nothing to record
+        if not (wanted and read_grad_enabled()):  # no gradient will be asked of this call: nothing to record
             return fn.constant_outputs(out, inputs)
         fn.inputs, fn.needs_input_grad, fn.versions = input_edges(inputs)
         return fn.recorded_outputs(out)
@@ -112,7 +112,7 @@ class Function:
         """The tensors around forward's array(s), pointing at this node, which starts waiting for its backward."""
         self.changes_seen = Version.changes[0]
         self.out_grads = self.watch = None
-        self.record = current_record.get()  # where it ran (see record.py), usually None
+        self.record = read_current_record()  # where it ran (see record.py), usually None
         if self.record is not None and self.record.shapes is KEEP_SHAPES:  # a picture will print the shapes
             shapes = tuple(o.shape for o in (out if type(out) is tuple else (out,)))
             self.record = Record(self.record.place, shapes=shapes)

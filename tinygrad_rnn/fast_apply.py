@@ -12,8 +12,8 @@ from __future__ import annotations
 from typing import Any
 
 from .autograd import Function, raise_devices
-from .grad_mode import grad_enabled
-from .record import current_record
+from .grad_mode import read_grad_enabled
+from .record import read_current_record
 from .tensor import Tensor, Version, new_instance
 
 ONE_NEEDED = (True,)
@@ -41,7 +41,7 @@ def apply_tensors(cls: type[Function], a: Tensor, b: Tensor | None = None) -> An
     else:
         out = fn.forward(a._data, b._data)
         wanted = a.requires_grad or b.requires_grad
-    if not (wanted and grad_enabled.get()):
+    if not (wanted and read_grad_enabled()):
         if type(out) is tuple or fn.views_input:
             return fn.constant_outputs(out, (a,))
         return Tensor._make(out, fn.backend, False, None, 0)
@@ -67,7 +67,7 @@ def apply_tensors(cls: type[Function], a: Tensor, b: Tensor | None = None) -> An
             edge_b = (b._node, b._slot)
         fn.inputs, fn.needs_input_grad = (edge_a, edge_b), (a.requires_grad, b.requires_grad)
     fn.versions = versions
-    record = current_record.get()
+    record = read_current_record()
     if type(out) is tuple or (record is not None and record.shapes is not None):  # several outputs, or shapes
         return fn.recorded_outputs(out)
     fn.changes_seen = Version.changes[0]  # the rest is fn.recorded_outputs(out), for one output

@@ -120,7 +120,7 @@ class PendingGrads:
         """Starts a backward pass over ``nodes`` from ``root`` (a tensor), with the gradient of the root itself."""
         self.nodes = nodes
         self.leaves: dict[int, list] = {}  # id(leaf) → [leaf, pending]; holding the leaf keeps its id unique
-        self.edge_hooks = hooks.edge_hooks.get()  # the visualiser's, usually none
+        self.edge_hooks = hooks.read_edge_hooks()  # the visualiser's, usually none
         self.finished = False
         node = root._node
         if node is None:  # a leaf's own backward

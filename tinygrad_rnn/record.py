@@ -16,6 +16,7 @@ from typing import Any
 # Per thread, like grad mode: a picture is recorded in the thread that draws it. Set by `scope` and
 # `record_shapes`; one variable for both, so an op that is recorded reads one.
 current_record: ContextVar[Record | None] = ContextVar("current_record", default=None)
+read_current_record = current_record.get  # how every op reads it: see read_grad_enabled in grad_mode.py
 KEEP_SHAPES = ()  # a Record's ``shapes`` in the context: the ops recorded inside keep their output shapes
 
 
