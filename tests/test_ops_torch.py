@@ -195,6 +195,7 @@ CASES = [
     c("log_softmax_empty_dim", [((2, 0), "any")], lambda a: F.log_softmax(a, 1), lambda a: TF.log_softmax(a, 1)),
     c("softmax_empty_dim", [((0, 3), "any")], lambda a: F.softmax(a, 0), lambda a: TF.softmax(a, 0)),
     c("log_softmax_0d", [((), "any")], lambda a: F.log_softmax(a, 0), lambda a: TF.log_softmax(a, 0)),
+    c("softmax_0d", [((), "any")], lambda a: F.softmax(a, -1), lambda a: TF.softmax(a, -1)),
     c("sum_numpy_dim", [(M, "any")], lambda a: a.sum(dim=np.int64(1)), lambda a: a.sum(dim=1)),
     c("mean_numpy_dims", [(M, "any")], lambda a: a.mean(dim=(np.int64(0), -1)), lambda a: a.mean(dim=(0, -1))),
     c("max_numpy_dim", [(M, "distinct")], lambda a: a.max(dim=np.int64(2)), lambda a: a.max(dim=2)),

@@ -4,6 +4,7 @@ Live against torch where it is installed; ``test_recurrent_fixtures.py`` keeps
 the comparison running from committed PyTorch results where it is not.
 """
 
+import os
 import zlib
 
 import pytest
@@ -39,6 +40,8 @@ def _gpu_skip_reason() -> str | None:
         return "no CUDA device: CuPy is not installed or sees no GPU"
     if not torch.cuda.is_available():
         return "this torch has no CUDA"
+    if os.environ.get("CUPY_TF32") == "1":
+        return "CUPY_TF32=1: CuPy's float32 products round to TF32, outside these tolerances"
     return None
 
 

@@ -113,7 +113,7 @@ def run_output_hooks(node: Any, grads: list) -> list:
     return grads
 
 
-# the visualiser's edge hooks, per thread like grad mode (usually none): ``edge_hooks.get()``
+# the visualiser's edge hooks, per thread like grad mode (usually none)
 edge_hooks: ContextVar[tuple] = ContextVar("edge_hooks", default=())
 read_edge_hooks = edge_hooks.get  # read by every backward pass: see read_grad_enabled in grad_mode.py
 

@@ -30,7 +30,7 @@ def train_adding(
     """
     device = next(iter(layer.parameters())).device
     tg.manual_seed(seed + 1)
-    head = tg.nn.Linear(layer.hidden_size, 1, device=device)
+    head = tg.nn.Linear(layer.hidden_size, 1, device="cpu").to(device)  # the same draw on every device
     params = list(layer.parameters()) + list(head.parameters())
     opt = tg.optim.Adam(params, lr=lr)
     rng = np.random.default_rng(seed + 1)
