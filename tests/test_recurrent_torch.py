@@ -8,6 +8,7 @@ import os
 import zlib
 
 import pytest
+from conftest import device_skip_reason
 from recurrent_cases import assert_close, cell_cases, layer_cases, make_inputs, run_ours, run_torch
 
 torch = pytest.importorskip("torch", reason="PyTorch is the oracle here: pip install torch==2.13.0")
@@ -34,10 +35,9 @@ def test_cell_matches_torch(case, dtype):
 
 
 def _gpu_skip_reason() -> str | None:
-    import tinygrad_rnn as tg
-
-    if not tg.cuda_is_available():
-        return "no CUDA device: CuPy is not installed or sees no GPU"
+    reason = device_skip_reason("cuda")  # CuPy and a GPU, as every device test asks
+    if reason is not None:
+        return reason
     if not torch.cuda.is_available():
         return "this torch has no CUDA"
     if os.environ.get("CUPY_TF32") == "1":
