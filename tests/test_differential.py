@@ -368,6 +368,20 @@ def chunk_case(d: st.DrawFn) -> Case:
     return Case([values(d, shape, dtype_of(d))], {"chunks": d(st.integers(0, 4)), "dim": dim_of(d, len(shape))})
 
 
+def gates_case(d: st.DrawFn) -> Case:
+    """A slab of n equal pieces along its last axis (float: the gates take no other), with n functions."""
+    functions = d(st.lists(st.sampled_from(["sigmoid", "tanh"]), min_size=1, max_size=4))
+    shape = (*d(shapes(max_dims=2)), len(functions) * d(st.integers(0, 3)))
+    return Case([values(d, shape, dtype_of(d, FLOATS))], {"functions": functions})
+
+
+def gates_call(L: Any, x: Any, functions: list[str]) -> Any:
+    """Ours as one op; torch's as the textbook writes it: chunk, then each piece through its function."""
+    if L.is_ours:
+        return tg.gate_activations(x, functions)
+    return tuple(getattr(torch, f)(p) for f, p in zip(functions, x.chunk(len(functions), -1)))
+
+
 def where_case(d: st.DrawFn) -> Case:
     a, b, c = d(
         hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, min_side=0, max_side=3)
@@ -527,6 +541,7 @@ OPS: list[Op] = [
     Op("split", split_case, lambda L, x, sections, dim: x.split(sections, dim)),
     Op("chunk", chunk_case, lambda L, x, chunks, dim: x.chunk(chunks, dim)),
     Op("unbind", one_dim_case(), lambda L, x, dim: x.unbind(dim)),
+    Op("gate_activations", gates_case, gates_call),
     # softmax and the losses
     Op("softmax", softmax_case, lambda L, x, dim: L.F.softmax(x, dim)),
     Op("log_softmax", softmax_case, lambda L, x, dim: L.F.log_softmax(x, dim)),

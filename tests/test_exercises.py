@@ -277,7 +277,7 @@ def test_recurrent_md_quotes_lines_that_exist_in_the_code():
     recurrent = (DOCS / "recurrent.md").read_text(encoding="utf-8")
     table = [line for line in recurrent.splitlines() if line.startswith("| ") and "= " in line and "`" in line]
     quoted = [m.group(1) for line in table for m in re.finditer(r"`([^`]+ = [^`]+)`", line)]
-    assert len(quoted) >= 6, "the LSTM equation table in docs/recurrent.md lost its code column"
+    assert len(quoted) >= 3, "the LSTM equation table in docs/recurrent.md lost its code column"  # gates, c_t, h_t
     for code in quoted:
         assert code in cells, f"docs/recurrent.md quotes a line that is not in cells.py: {code}"
 

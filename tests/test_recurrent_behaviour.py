@@ -103,12 +103,15 @@ def _nodes(t):
     return topological_order(t.grad_fn)
 
 
-def _name(node):
-    return node.record.name if node.record else None
-
-
-def _role(node):
-    return node.record.role if node.record else None
+def _named(nodes):
+    """(name, role, node) of every named output: a node's own name, or one per output where they were tagged apart."""
+    out = []
+    for node in nodes:
+        for slot in range(node.n_outputs):
+            name, role = node.record.output(slot) if node.record else (None, None)
+            if name:
+                out.append((name, role, node))
+    return out
 
 
 def test_lstm_cell_graph_is_the_textbook_diagram():
@@ -116,23 +119,27 @@ def test_lstm_cell_graph_is_the_textbook_diagram():
     x = tg.randn(2, 3, requires_grad=True)  # constants alone would record no concat
     h, c = cell(x, (tg.randn(2, 4), tg.randn(2, 4)))
     nodes = _nodes(h)
-    names = {_name(n): n for n in nodes if _name(n)}
+    names = {name: node for name, _, node in _named(nodes)}
     assert {"i_t", "f_t", "g_t", "o_t", "c_t", "h_t", "[h_{t−1}, x_t]"} <= set(names)
-    roles = {_name(n): _role(n) for n in nodes if _role(n)}
+    roles = {name: role for name, role, _ in _named(nodes) if role}
     assert roles["f_t"] == "forget gate" and roles["i_t"] == "input gate"
     assert roles["g_t"] == "candidate" and roles["o_t"] == "output gate"
     assert roles["c_t"] == "cell state" and roles["h_t"] == "hidden state"
-    assert [type(names[k]).__name__ for k in ("i_t", "f_t", "g_t", "o_t")] == ["Sigmoid", "Sigmoid", "Tanh", "Sigmoid"]
+    # the four gates are one op, one output each, in PyTorch's order, drawn σ, σ, tanh, σ
+    gates = names["i_t"]
+    assert all(names[k] is gates for k in ("f_t", "g_t", "o_t"))
+    assert [gates.record.output(k)[0] for k in range(4)] == ["i_t", "f_t", "g_t", "o_t"]
+    assert gates.output_labels == ("σ", "σ", "tanh", "σ")
     labels = [n.label for n in nodes]
     assert labels.count("[·,·]") == 2  # [h, x] and [W_hh, W_ih]
     assert labels.count("@") == 1  # one matmul gives all four gates
-    assert labels.count("split") == 1
+    assert labels.count("gates") == 1 and labels.count("tanh") == 1  # the gates, and tanh(c_t)
     assert labels.count("⊙") == 3  # f⊙c, i⊙g, o⊙tanh(c)
 
 
 def test_gru_cell_records_its_gates():
     h = tg.nn.GRUCell(3, 4)(tg.randn(2, 3), tg.randn(2, 4))
-    roles = {_name(n): _role(n) for n in _nodes(h) if _role(n)}
+    roles = {name: role for name, role, _ in _named(_nodes(h)) if role}
     assert roles == {"r_t": "reset gate", "z_t": "update gate", "n_t": "candidate", "h_t": "hidden state"}
 
 
@@ -140,7 +147,7 @@ def test_layer_ops_know_layer_direction_and_time():
     lstm = tg.nn.LSTM(3, 4, num_layers=2, bidirectional=True)
     out, _ = lstm(tg.randn(5, 2, 3))
     nodes = _nodes(out)
-    forget = [n for n in nodes if _name(n) == "f_t"]
+    forget = [node for name, _, node in _named(nodes) if name == "f_t"]
     assert len(forget) == 2 * 2 * 5  # layers × directions × steps
     places = {(n.record.place["layer"], n.record.place["direction"], n.record.place["t"]) for n in forget}
     assert places == {(layer, d, t) for layer in (0, 1) for d in ("forward", "reverse") for t in range(5)}

@@ -20,6 +20,7 @@ import tinygrad_rnn as tg  # noqa: E402
 from tinygrad_rnn import study, viz  # noqa: E402
 from tinygrad_rnn.ops.activations import Sigmoid, Tanh  # noqa: E402
 from tinygrad_rnn.ops.arithmetic import Add, MatMul, Mul, Sub  # noqa: E402
+from tinygrad_rnn.ops.gates import GateActivations  # noqa: E402
 from tinygrad_rnn.ops.joining import Split, Unbind  # noqa: E402
 from tinygrad_rnn.ops.shaping import Permute  # noqa: E402
 from tinygrad_rnn.study import Place, record_of  # noqa: E402
@@ -45,7 +46,7 @@ def classes(nodes: list) -> Counter:
 @pytest.mark.parametrize(
     ("cell", "ops"),
     [
-        ("lstm", {Sigmoid: 3, Tanh: 2, Mul: 3, Add: 2, MatMul: 1, Split: 1}),
+        ("lstm", {GateActivations: 1, Sigmoid: 0, Tanh: 1, Mul: 3, Add: 2, MatMul: 1, Split: 0}),
         ("gru", {Sigmoid: 2, Tanh: 1, Mul: 3, Add: 5, Sub: 1, MatMul: 1, Split: 2}),
         ("rnn", {Tanh: 1, Add: 1, MatMul: 1}),
     ],
@@ -66,15 +67,15 @@ def test_each_step_holds_the_cells_ops(cell: str, ops: dict) -> None:
 def test_lstm_step_records_the_docs_names_roles_and_the_belt() -> None:
     p = picture(study.unroll("lstm", steps=3, hidden_size=2))
     nodes = p.steps[step(2)]
-    named = {record_of(n).name: n for n in nodes if record_of(n).name}
+    named = {record_of(n).output(k)[0]: n for n in nodes for k in range(n.n_outputs) if record_of(n).output(k)[0]}
     assert set(named) == {"f_t", "i_t", "g_t", "o_t", "c_t", "h_t"}
-    assert record_of(named["f_t"]).role == "forget gate" and isinstance(named["f_t"], Sigmoid)
+    assert record_of(named["f_t"]).output(1) == ("f_t", "forget gate") and isinstance(named["f_t"], GateActivations)
     assert record_of(named["c_t"]).role == "cell state" and isinstance(named["c_t"], Add)
     assert record_of(named["h_t"]).role == "hidden state" and isinstance(named["h_t"], Mul)
     belt = [n for n in nodes if id(n) in p.belt]  # the conveyor belt: f_t ⊙ c_{t−1}, then c_t
     assert classes(belt) == Counter({Mul: 1, Add: 1}) and named["c_t"] in belt
     (forget,) = [n for n in belt if isinstance(n, Mul)]
-    assert any(type(e) is tuple and e[0] is named["f_t"] for e in forget.inputs)
+    assert (named["f_t"], 1) in forget.inputs  # the forget gate's own output
     assert all(record_of(n).place == {"layer": 0, "direction": "forward", "t": 2} for n in nodes)
 
 

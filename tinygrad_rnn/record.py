@@ -26,16 +26,30 @@ class Record:
     ``place``: where the op ran, e.g. ``{"layer": 0, "direction": 0, "t": 3}``;
     ``name`` and ``role``: set by ``Tensor.tag`` (``"f_t"``, ``"forget gate"``);
     ``shapes``: the output shapes, kept only while a picture is being recorded (in the context,
-    ``KEEP_SHAPES`` says to keep them).
+    ``KEEP_SHAPES`` says to keep them);
+    ``outputs``: for an op with several outputs tagged one by one (the LSTM's gates), a
+    ``(name, role)`` per output, else None.
     """
 
-    __slots__ = ("place", "name", "role", "shapes")
+    __slots__ = ("place", "name", "role", "shapes", "outputs")
 
-    def __init__(self, place: dict, name: str | None = None, role: str | None = None, shapes: tuple | None = None):
-        self.place, self.name, self.role, self.shapes = place, name, role, shapes
+    def __init__(
+        self,
+        place: dict,
+        name: str | None = None,
+        role: str | None = None,
+        shapes: tuple | None = None,
+        outputs: tuple | None = None,
+    ):
+        self.place, self.name, self.role, self.shapes, self.outputs = place, name, role, shapes, outputs
+
+    def output(self, slot: int) -> tuple[str | None, str | None]:
+        """The name and role of output ``slot``: its own where the outputs were tagged one by one, else the op's."""
+        return self.outputs[slot] if self.outputs is not None else (self.name, self.role)
 
     def __repr__(self) -> str:
-        return f"Record(place={self.place}, name={self.name!r}, role={self.role!r}, shapes={self.shapes})"
+        outputs = "" if self.outputs is None else f", outputs={self.outputs}"
+        return f"Record(place={self.place}, name={self.name!r}, role={self.role!r}, shapes={self.shapes}{outputs})"
 
 
 class scope:

@@ -503,6 +503,9 @@ class Tensor:
     def tag(self, name: str | None = None, role: str | None = None) -> Tensor:
         """Names the op that made this tensor (e.g. ``"f_t"``, role ``"forget gate"``) for the graph.
 
+        Of an op with several outputs, it names this output alone (the LSTM's
+        four gates are one op: ``record.output(slot)`` reads each).
+
         >>> import tinygrad_rnn as tg
         >>> f = tg.Tensor([0.0], requires_grad=True).sigmoid().tag("f_t", "forget gate")
         >>> f.grad_fn.record.name, f.grad_fn.record.role
@@ -512,7 +515,12 @@ class Tensor:
         if node is None:
             return self
         old = node.record
-        if old is None:  # the common case: an op recorded outside any scope or picture
+        if node.n_outputs > 1:
+            place, shapes = (old.place, old.shapes) if old is not None else ({}, None)
+            outputs = list(old.outputs if old is not None and old.outputs else [(None, None)] * node.n_outputs)
+            outputs[self._slot] = (name, role)
+            node.record = autograd.Record(place, shapes=shapes, outputs=tuple(outputs))
+        elif old is None:  # the common case: an op recorded outside any scope or picture
             node.record = autograd.Record({}, name, role)
         else:
             node.record = autograd.Record(

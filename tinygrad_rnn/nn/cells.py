@@ -19,7 +19,7 @@ import math
 from typing import Any
 
 from ..creation import zeros
-from ..ops import cat, relu, sigmoid, tanh
+from ..ops import cat, gate_activations, relu, sigmoid, tanh
 from ..tensor import Tensor
 from .init import uniform_parameter
 from .module import Module
@@ -34,11 +34,12 @@ def rnn_update(z: Tensor, nonlinearity: str) -> Tensor:
 
 def lstm_update(gates: Tensor, c_prev: Tensor) -> tuple[Tensor, Tensor]:
     """One LSTM step from the four gate pre-activations (i, f, g, o) and C_{t−1}."""
-    gate_i, gate_f, gate_g, gate_o = gates.chunk(4, dim=1)
-    i_t = sigmoid(gate_i).tag("i_t", "input gate")  # how much new content to write, in (0, 1)
-    f_t = sigmoid(gate_f).tag("f_t", "forget gate")  # how much of C_{t−1} to keep, in (0, 1)
-    g_t = tanh(gate_g).tag("g_t", "candidate")  # the new content C̃_t, in (−1, 1)
-    o_t = sigmoid(gate_o).tag("o_t", "output gate")  # how much of the cell to show, in (0, 1)
+    # i_t = σ(z_i), f_t = σ(z_f), g_t = tanh(z_g), o_t = σ(z_o): one op over the slab z, one output per gate
+    i_t, f_t, g_t, o_t = gate_activations(gates, (sigmoid, sigmoid, tanh, sigmoid))
+    i_t.tag("i_t", "input gate")  # how much new content to write, in (0, 1)
+    f_t.tag("f_t", "forget gate")  # how much of C_{t−1} to keep, in (0, 1)
+    g_t.tag("g_t", "candidate")  # the new content C̃_t, in (−1, 1)
+    o_t.tag("o_t", "output gate")  # how much of the cell to show, in (0, 1)
     c_t = (f_t * c_prev + i_t * g_t).tag("c_t", "cell state")
     h_t = (o_t * tanh(c_t)).tag("h_t", "hidden state")
     return h_t, c_t

@@ -2,6 +2,7 @@
 
 from .activations import abs, clamp, exp, log, logsigmoid, relu, sigmoid, sqrt, tanh
 from .arithmetic import add, div, matmul, mul, neg, pow, sub
+from .gates import gate_activations
 from .indexing import compare, getitem, where
 from .joining import cat, chunk, split, stack, unbind
 from .reductions import argmax, max, mean, sum
@@ -34,6 +35,7 @@ __all__ = [
     "exp",
     "expand",
     "fill",
+    "gate_activations",
     "flatten",
     "getitem",
     "log",

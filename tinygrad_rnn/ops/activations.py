@@ -10,27 +10,41 @@ from ..dtypes import get_default_dtype
 from ..tensor import Tensor
 
 
+def sigmoid_array(backend: Any, x: Any) -> Any:
+    """σ(x) of an array: the backend's fused kernel where it has one, else the formula here."""
+    fused = backend.fused_kernel("sigmoid")
+    if fused is not None:
+        return fused(x)
+    xp = backend.xp
+    e = xp.exp(-xp.abs(x))  # e^−|x| never overflows, and is exactly 0 far out
+    # 1/(1 + e^−x) for x ≥ 0 and e^x/(1 + e^x) below: full relative precision on both sides
+    return xp.where(x >= 0, xp.ones_like(e), e) / (1.0 + e)
+
+
+def sigmoid_grad(backend: Any, g: Any, y: Any) -> Any:
+    """g·σ′(x) from the output y = σ(x): σ′(x) = σ(x)·(1 − σ(x))."""
+    fused = backend.fused_kernel("sigmoid_backward")
+    return fused(g, y) if fused is not None else g * (1.0 - y) * y
+
+
+def tanh_grad(backend: Any, g: Any, y: Any) -> Any:
+    """g·tanh′(x) from the output y = tanh(x): tanh′(x) = 1 − tanh²(x)."""
+    fused = backend.fused_kernel("tanh_backward")
+    return fused(g, y) if fused is not None else g * (1.0 - y * y)
+
+
 class Sigmoid(Function):
     """σ(x) = 1/(1+e^−x), in (0, 1): the gate nonlinearity."""
 
     label = "σ"
 
     def forward(self, x: Any) -> Any:
-        fused = self.backend.fused_kernel("sigmoid")
-        if fused is not None:
-            y = fused(x)
-        else:
-            xp = self.xp
-            e = xp.exp(-xp.abs(x))  # e^−|x| never overflows, and is exactly 0 far out
-            # 1/(1 + e^−x) for x ≥ 0 and e^x/(1 + e^x) below: full relative precision on both sides
-            y = xp.where(x >= 0, xp.ones_like(e), e) / (1.0 + e)
+        y = sigmoid_array(self.backend, x)
         self.saved = y  # σ′ needs only the output
         return y
 
     def backward(self, g: Any) -> Any:
-        y = self.saved
-        fused = self.backend.fused_kernel("sigmoid_backward")
-        return fused(g, y) if fused is not None else g * (1.0 - y) * y  # σ′(x) = σ(x)·(1 − σ(x))
+        return sigmoid_grad(self.backend, g, self.saved)  # σ′(x) = σ(x)·(1 − σ(x))
 
 
 class LogSigmoid(Function):
@@ -66,9 +80,7 @@ class Tanh(Function):
         return y
 
     def backward(self, g: Any) -> Any:
-        y = self.saved
-        fused = self.backend.fused_kernel("tanh_backward")
-        return fused(g, y) if fused is not None else g * (1.0 - y * y)  # tanh′(x) = 1 − tanh²(x)
+        return tanh_grad(self.backend, g, self.saved)  # tanh′(x) = 1 − tanh²(x)
 
 
 class Relu(Function):

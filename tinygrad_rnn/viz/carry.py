@@ -34,7 +34,7 @@ def _signature(node: Function, members: set[int]) -> tuple:
     inside = []
     for edge in node.inputs:
         if type(edge) is tuple and id(edge[0]) in members:
-            inside.append((type(edge[0]), record_of(edge[0]).name))
+            inside.append((type(edge[0]), record_of(edge[0]).output(edge[1])[0]))
     return (type(node), record_of(node).name, tuple(inside))
 
 

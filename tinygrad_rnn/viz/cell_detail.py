@@ -118,7 +118,9 @@ def _edges(p: Picture, g: Any, grid: Grid, inputs: dict[Place, list], members: l
     if is_step(src_unit) and is_step(head_unit):
         return _step_to_step(p, g, grid, e, src_unit, head_unit, kind, attrs)
     if is_step(src_unit):
-        port = {"cell state": "top", "hidden state": "bot"}.get(record_of(e.source[0]).role or "", "mid")
+        port = {"cell state": "top", "hidden state": "bot"}.get(
+            record_of(e.source[0]).output(e.source[1])[1] or "", "mid"
+        )
         tail = f"{tail}:{port}:e"
     return [(tail, head, attrs)]
 

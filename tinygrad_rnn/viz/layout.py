@@ -32,6 +32,7 @@ _POINT_ATTRS = re.compile(r'\b(pos|lp|xlp|head_lp|tail_lp)="([^"]*)"')
 _GRAPH_BLOCK = re.compile(r"graph \[([^\]]*?)\];", re.S)
 _BB = re.compile(r'bb="([^"]*)"')
 _NODE = re.compile(r"^[ \t]*(\w+)[ \t]*\[(.*?)\];[ \t]*$", re.S | re.M)
+_ROWS_NODE = re.compile(r'(\[class="[^"]*\brows\b[^"]*",[^\[]*?label=<)(<TABLE[^>]*>)(.*?)(</TABLE>>[^\]]*\])', re.S)
 _CLUSTER = re.compile(r"subgraph (cluster_m\d+) \{\s*graph \[([^\]]*?)\];", re.S)
 
 
@@ -137,8 +138,22 @@ def _mirror(laid: str, low: float, high: float) -> str:
         if k % 2:
             out.append(block(piece))
         else:
+            piece = _ROWS_NODE.sub(lambda m: _turn_rows(m, low, high), piece)
             out.append(_POINT_ATTRS.sub(lambda pm: f'{pm.group(1)}="{flip_y(pm.group(2), low, high)}"', piece))
     return "".join(out)
+
+
+def _turn_rows(m: re.Match, low: float, high: float) -> str:
+    """A node drawn with a row per output (class ``rows``), its rows in reverse order if it is in the region.
+
+    Its edges leave from its rows' ports, and mirroring moves their ends while the label stays
+    upright: turned over, each row is back where its edges now end (the rows have one height).
+    """
+    y = _node_y(m.group(0))
+    if y is None or not low - 1e-6 <= y <= high + 1e-6:
+        return m.group(0)
+    rows = re.findall(r"<TR>.*?</TR>", m.group(3), re.S)
+    return m.group(1) + m.group(2) + "".join(reversed(rows)) + m.group(4)
 
 
 def node_heights(laid: str) -> list[tuple[str, str | None, float | None]]:

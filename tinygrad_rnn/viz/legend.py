@@ -73,9 +73,11 @@ def legend_label(pictures: Sequence[Any], scale: LogScale, title: str | None, sh
     roles = []
     for p in pictures:
         for node in p.graph.nodes:
-            shown = p.detail == "op" or record_of(node).role in ("cell state", "hidden state")
-            if record_of(node).role in ROLE_COLOURS and record_of(node).role not in roles and shown:
-                roles.append(record_of(node).role)
+            for slot in range(node.n_outputs):
+                role = record_of(node).output(slot)[1]
+                shown = p.detail == "op" or role in ("cell state", "hidden state")
+                if role in ROLE_COLOURS and role not in roles and shown:
+                    roles.append(role)
     if show_scale and roles:
         cells = "".join(
             f'<TD BGCOLOR="{ROLE_COLOURS[r]}" BORDER="1" COLOR="#999999" WIDTH="84" HEIGHT="18" FIXEDSIZE="TRUE">'

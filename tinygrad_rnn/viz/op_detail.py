@@ -43,7 +43,7 @@ def draw_ops(p: Picture, g: Any) -> None:
 def _edge(p: Picture, clusters: Clusters, e: Edge) -> tuple[str, str, dict]:
     """(tail, head, attributes) of the edge drawn for ``e``, making a stub where it routes through one."""
     head = p.ids[id(e.head)]
-    tail = p.ids[id(e.source[0]) if type(e.source) is tuple else id(e.source)]
+    tail = p.tail(e.source)
     route = p.route(e)
     src_site, head_site = p.site(e.source), p.where[id(e.head)]
     carry = id(e.head) in p.belt and (type(e.source) is not tuple or id(e.source[0]) in p.belt)

@@ -21,7 +21,7 @@ from ..study.experiment import Trace
 from ..study.graph import LEAF, OUTSIDE, Edge, Graph, Place, parameter_names, place, record_of, walk
 from ..tensor import Tensor
 from .carry import carry_nodes
-from .labels import op_label, parameter_symbol, shape_text, stacked, subscripted
+from .labels import DISPLAY_NAMES, op_label, parameter_symbol, shape_text, stacked, subscripted
 from .style import (
     CARRY_COLOURS,
     LINE_COLOUR,
@@ -34,6 +34,7 @@ from .style import (
     format_norm,
 )
 
+ROW_HEIGHT = 26  # of each row of an op drawn with a row per output
 STUB_STYLE = {"shape": "box", "style": "rounded,dashed", "color": "#888888", "fontsize": "10", "margin": "0.04,0.02"}
 CELL_NAMES = (("cell state", "LSTM"), ("update gate", "GRU"), ("hidden state", "RNN"))
 
@@ -154,8 +155,9 @@ class Picture:
             return subscripted(record_of(node.inputs[0][0]).name, slot + 1)
         if pretty_symbol(node) == "·ᵀ" and type(node.inputs[0]) is not tuple and node.inputs[0] is not None:
             return self.leaf_symbol(node.inputs[0]) + "ᵀ"
-        if record_of(node).name:
-            return subscripted(record_of(node).name, step_number(self.where[id(node)]))
+        name, _ = record_of(node).output(slot)
+        if name:
+            return subscripted(name, step_number(self.where[id(node)]))
         return html.escape(node.label + (f"[{slot}]" if node.n_outputs > 1 else ""))
 
     def leaf_home(self, leaf: Tensor) -> Place:
@@ -191,7 +193,16 @@ class Picture:
         return attrs
 
     # --- statements: op detail ------------------------------------------------------------
+    def tail(self, source: Any) -> str:
+        """The Graphviz endpoint an edge leaves ``source`` from: an op's own row where it draws one per output."""
+        if type(source) is not tuple:
+            return self.ids[id(source)]
+        node, slot = source
+        return f"{self.ids[id(node)]}:o{slot}" if has_output_rows(node) else self.ids[id(node)]
+
     def op_node(self, g: Any, node: Function) -> None:
+        if has_output_rows(node):
+            return self.outputs_node(g, node)
         w = self.where[id(node)]
         recorded = record_of(node).shapes
         shapes = shape_text(recorded) if self.shapes and recorded else None
@@ -211,6 +222,33 @@ class Picture:
             attrs["ordering"] = "out"
         if record_of(node).role:
             attrs["tooltip"] = f"{record_of(node).name}: {record_of(node).role}"
+        g.node(self.ids[id(node)], **attrs)
+
+    def outputs_node(self, g: Any, node: Function) -> None:
+        """An op whose outputs were tagged one by one (the LSTM's gates): a row per output, named and coloured.
+
+        Every row has one height, so that a picture mirrored to put its carry path on top (layout.py)
+        can turn the rows over and keep each edge on its own row.
+        """
+        w = self.where[id(node)]
+        step = step_number(w)
+        rows, tips = [], []
+        for slot, symbol in enumerate(node.output_labels):
+            name, role = record_of(node).output(slot)
+            fill = ROLE_COLOURS.get(role or "", "white")
+            text = f'<FONT POINT-SIZE="14">{html.escape(symbol)}</FONT>'
+            if name:
+                text += f' <FONT POINT-SIZE="12">{subscripted(DISPLAY_NAMES.get(name, name), step)}</FONT>'
+                tips.append(f"{name}: {role}" if role else name)
+            rows.append(f'<TR><TD PORT="o{slot}" BGCOLOR="{fill}" HEIGHT="{ROW_HEIGHT}">{text}</TD></TR>')
+        recorded = record_of(node).shapes
+        if self.shapes and recorded:
+            shapes = html.escape(shape_text(recorded[:1]) + " each")
+            shapes = f'<FONT POINT-SIZE="9" COLOR="#555555">{shapes}</FONT>'
+            rows.append(f'<TR><TD BORDER="0" HEIGHT="{ROW_HEIGHT}">{shapes}</TD></TR>')
+        label = f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
+        attrs = {"label": label, "shape": "plain", "tooltip": f"{node.label}: " + ", ".join(tips)}
+        attrs["class"] = "step rows" if w.kind == "step" else "rows"  # rows: turned over when mirrored
         g.node(self.ids[id(node)], **attrs)
 
     def leaf_node(self, g: Any, leaf: Tensor, note: str = "") -> None:
@@ -277,6 +315,11 @@ class Picture:
 
     def unit_id(self, unit: Place | str) -> str:
         return unit if isinstance(unit, str) else f"{self.prefix}u_{unit.key}"
+
+
+def has_output_rows(node: Function) -> bool:
+    """Whether ``node`` is drawn with a row per output: an op that names what each one draws, tagged one by one."""
+    return record_of(node).outputs is not None and hasattr(node, "output_labels")
 
 
 def is_step(unit: Place | str) -> bool:
