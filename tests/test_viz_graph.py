@@ -27,7 +27,7 @@ from tinygrad_rnn.study import Place, record_of  # noqa: E402
 from tinygrad_rnn.viz.cell_detail import Grid  # noqa: E402
 from tinygrad_rnn.viz.graph import shared_scale  # noqa: E402
 from tinygrad_rnn.viz.picture import Picture, pretty_symbol  # noqa: E402
-from tinygrad_rnn.viz.style import LogScale, format_norm  # noqa: E402
+from tinygrad_rnn.viz.style import ROLE_COLOURS, LogScale, format_norm  # noqa: E402
 
 
 def picture(trace: study.Trace, detail: str = "op") -> Picture:
@@ -249,3 +249,21 @@ def test_log_scale() -> None:
 def test_public_names_live_in_study_and_viz() -> None:
     for name in ("unroll", "gradient_flow", "flow_study", "record_gradients", "Trace", "Flow", "FlowStudy"):
         assert getattr(viz, name) is getattr(study, name)
+
+
+def test_the_lstm_gates_are_one_box_with_a_named_coloured_row_each() -> None:
+    """One op makes the four gates; the picture gives each its row, name, role colour, and its own edges."""
+    source = viz.draw(study.unroll("lstm", steps=2, hidden_size=2), "op").source
+    rows = re.findall(
+        r'<TD PORT="o(\d)" BGCOLOR="(#\w+)"[^>]*><FONT POINT-SIZE="14">(\w+|σ)</FONT> <FONT[^>]*>(\w)<SUB>(\d)', source
+    )
+    gates = [
+        ("0", "input gate", "σ", "i"),
+        ("1", "forget gate", "σ", "f"),
+        ("2", "candidate", "tanh", "g"),
+        ("3", "output gate", "σ", "o"),
+    ]
+    for t in ("1", "2"):
+        assert [r for r in rows if r[4] == t] == [(k, ROLE_COLOURS[role], fn, name, t) for k, role, fn, name in gates]
+    tails = set(re.findall(r"(n\d+:o\d) -> n\d+", source))
+    assert len(tails) == 2 * 4  # every gate of every step sends its own edge on

@@ -141,3 +141,29 @@ def test_a_cells_op_picture_renders(tmp_path: Path, cell_class: str) -> None:
     picture = viz.draw(h.sum(), "op", params=cell)
     text = viz.save(picture, tmp_path / "cell.svg").read_text()
     assert "<svg" in text and "&#93;" not in text and "]" in text  # drawn, with the bracket shown
+
+
+@needs_dot
+def test_each_gate_keeps_its_edges_when_the_picture_is_turned_over() -> None:
+    """The LSTM's gate op is one box with a row per gate; mirrored, its rows turn over with the edges' ends.
+
+    Each edge that leaves a gate's row (port ``oK``) must start inside that row's band of the box.
+    """
+    source = viz.draw(viz.unroll("lstm", steps=3, hidden_size=2), "op").source
+    laid = layout.put_carry_on_top(source).replace("\\\n", "")
+    boxes = re.findall(
+        r'(\w+)\s*\[class="step rows",\s*height=([\d.]+),\s*label=<(.*?)>,\s*pos="[\d.]+,([\d.]+)"', laid, re.S
+    )
+    assert len(boxes) == 3  # one per step
+    turned = 0
+    for name, height, label, y in boxes:
+        order = re.findall(r'PORT="o(\d)"', label)  # top to bottom
+        assert sorted(order) == ["0", "1", "2", "3"]
+        turned += order == ["3", "2", "1", "0"]
+        top, row = float(y) + float(height) * 36, float(height) * 72 / len(order)
+        edges = re.findall(rf'{name}:o(\d)\s*->\s*\w+\s*\[[^\]]*?\bpos="(?:e,[\d.]+,[\d.]+ )?[\d.]+,([\d.]+)', laid)
+        assert len(edges) >= 4
+        for slot, start in edges:
+            k = order.index(slot)
+            assert top - (k + 1) * row - 1 <= float(start) <= top - k * row + 1, (name, slot, order)
+    assert turned == 3  # the carry path was below, so the picture was mirrored: the rows turned over
