@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 
 import tinygrad_rnn as tg
 import tinygrad_rnn.functional as F
+from tinygrad_rnn.nn.cells import lstm_update
 
 EXAMPLES = settings(max_examples=15, deadline=None)
 
@@ -447,6 +448,18 @@ def test_split_chunk_unbind(device: str, shape: tuple, data: st.DataObject) -> N
 
 
 @EXAMPLES
+@given(lead=hnp.array_shapes(min_dims=0, max_dims=2, min_side=1, max_side=3), data=st.data())
+def test_gate_activations(device: str, lead: tuple, data: st.DataObject) -> None:
+    """σ or tanh on each piece of the last axis: every gate, only some gates (the others get zeros)."""
+    functions = data.draw(st.lists(st.sampled_from([tg.sigmoid, tg.tanh]), min_size=1, max_size=4))
+    width = data.draw(st.integers(1, 3))
+    z = leaf(values(width, (*lead, len(functions) * width)) * 2.0, device)
+    check(lambda z: tg.gate_activations(z, functions), z)
+    check(lambda z: tg.gate_activations(z, functions)[-1] * 3.0, z)
+    check(lambda z: tg.gate_activations(z, functions)[0].sum(), z)
+
+
+@EXAMPLES
 @given(shapes=hnp.mutually_broadcastable_shapes(num_shapes=3, min_dims=0, max_dims=3, max_side=3), seed=seeds)
 def test_where(device: str, shapes, seed: int) -> None:
     """where(condition, a, b), all three broadcasting; and with a Python number as one branch."""
@@ -528,6 +541,11 @@ def test_lstm_step_composition(device: str) -> None:
         return o.sigmoid() * c.tanh(), c
 
     check(step, x, h0, c0, w, b)
+
+    def cells_step(x, h0, c0, w, b):  # the same step as the LSTM layers run it: the gates as one op
+        return lstm_update(tg.cat([x, h0], dim=1) @ w + b, c0)
+
+    check(cells_step, x, h0, c0, w, b)
 
 
 def test_device_moves(device: str) -> None:
