@@ -121,9 +121,10 @@ class Backend:
         """A faster kernel for one op's formula on this backend, or None (skip on a first reading).
 
         An op that has one asks for it by name (``"sigmoid"``, ``"sigmoid_backward"``,
-        ``"tanh_backward"``) and falls back to its own formula, written beside it,
-        which stays the reference: the strict backend has no fused kernels, so
-        the tests run every plain formula there.
+        ``"tanh_backward"``; ``"tanh_into"`` writes into a given array) and falls
+        back to its own formula, written beside it, which stays the reference:
+        the strict backend has no fused kernels, so the tests run every plain
+        formula there.
         """
         return self.fused_kernels.get(name)
 
@@ -332,6 +333,9 @@ def _numpy_kernels() -> dict[str, Any]:
         e += 1.0
         return np.reciprocal(e, out=e)
 
+    def tanh_into(x: Any, out: Any) -> Any:
+        return np.tanh(x, out=out)
+
     def sigmoid_backward(g: Any, y: Any) -> Any:
         out = np.subtract(1.0, y, out=np.empty_like(y))
         out *= g  # g·(1 − y)·y, in PyTorch's order: the same rounding
@@ -344,7 +348,12 @@ def _numpy_kernels() -> dict[str, Any]:
         out *= g
         return out
 
-    return {"sigmoid": sigmoid, "sigmoid_backward": sigmoid_backward, "tanh_backward": tanh_backward}
+    return {
+        "sigmoid": sigmoid,
+        "tanh_into": tanh_into,
+        "sigmoid_backward": sigmoid_backward,
+        "tanh_backward": tanh_backward,
+    }
 
 
 _kernels: dict[str, Any] = {}
@@ -356,6 +365,7 @@ def _cupy_kernels(cupy: Any) -> dict[str, Any]:
         kernel = cupy.ElementwiseKernel
         sigmoid = "T e = exp(-fabs(x)); y = (x >= (T)0 ? (T)1 : e) / ((T)1 + e)"
         _kernels["sigmoid"] = kernel("T x", "T y", sigmoid, "tg_sigmoid")
+        _kernels["tanh_into"] = lambda x, out: cupy.tanh(x, out=out)
         _kernels["sigmoid_backward"] = kernel("T g, T y", "T d", "d = g * y * ((T)1 - y)", "tg_sigmoid_backward")
         _kernels["tanh_backward"] = kernel("T g, T y", "T d", "d = g * ((T)1 - y * y)", "tg_tanh_backward")
     return _kernels

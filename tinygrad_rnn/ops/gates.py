@@ -7,15 +7,17 @@ makes, with one output per gate; the cell tags each output with its name
 and role, and the pictures draw the op as one box with a named, coloured
 row per gate.
 
-Why one op and not a ``chunk`` and four activations: σ runs in one pass
-over the whole slab, which is contiguous in memory, where four ops would
-each run on a strided quarter of it, and the graph has four nodes fewer per
-step. On a small LSTM that is a fifth of the training step
-(docs/benchmarks.md). The values are the same, element for element.
+Why one op and not a ``chunk`` and four activations: the graph has four
+nodes fewer per step to record and to walk back through, and σ and σ′ each
+run once over the whole slab, which is contiguous in memory, instead of once
+per gate on a strided piece of it (NumPy is much slower on strided pieces;
+the σ computed on the tanh gates' piece is cheaper than that). The values are
+the same, element for element (docs/benchmarks.md has the timings).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -37,30 +39,50 @@ class GateActivations(Function):
         """What the graph draws for each output: ``("σ", "σ", "tanh", "σ")`` for the LSTM."""
         return tuple(KINDS[k] for k in self.kinds)
 
-    def pieces(self, width: int) -> list[slice]:
-        size = width // len(self.kinds)
-        return [slice(k * size, (k + 1) * size) for k in range(len(self.kinds))]
-
     def forward(self, z: Any, kinds: tuple[str, ...]) -> tuple:
         self.kinds = kinds
-        pieces = self.pieces(z.shape[-1])
+        pieces, runs = cut(kinds, z.shape[-1])
         y = sigmoid_array(self.backend, z)  # σ over the whole slab: one pass over contiguous memory
-        for piece, kind in zip(pieces, kinds):
+        for run, kind in runs:
             if kind == "tanh":  # the tanh gates (the LSTM's g_t), written over their σ
-                y[..., piece] = self.xp.tanh(z[..., piece])
+                into = self.backend.fused_kernel("tanh_into")  # straight into y's piece (NumPy, CuPy)
+                if into is not None:
+                    into(z[run], y[run])
+                else:
+                    y[run] = self.xp.tanh(z[run])
         self.saved = y  # both derivatives need only the outputs
-        return tuple(y[..., piece] for piece in pieces)
+        return tuple(y[piece] for piece in pieces)
 
     def backward(self, *grads: Any) -> Any:
         y, xp = self.saved, self.xp
-        pieces = self.pieces(y.shape[-1])
-        # a gate no loss depends on sends back zeros
-        whole = [xp.zeros_like(y[..., p]) if g is None else g for g, p in zip(grads, pieces)]
-        d = sigmoid_grad(self.backend, xp.concat(whole, axis=-1), y)  # σ′ = σ·(1 − σ), over the whole slab
-        for piece, kind, g in zip(pieces, self.kinds, whole):
-            if kind == "tanh":
-                d[..., piece] = tanh_grad(self.backend, g, y[..., piece])  # tanh′ = 1 − tanh², on its own piece
+        pieces, runs = cut(self.kinds, y.shape[-1])
+        if any(g is None for g in grads):  # a gate no loss depends on sends back zeros
+            grads = tuple(xp.zeros_like(y[p]) if g is None else g for g, p in zip(grads, pieces))
+        g = xp.concat(grads, axis=-1)
+        d = sigmoid_grad(self.backend, g, y)  # σ′ = σ·(1 − σ), over the whole slab: one pass of three calls
+        for run, kind in runs:
+            if kind == "tanh":  # then tanh′ = 1 − tanh² on the tanh gates, over what σ′ wrote there
+                d[run] = tanh_grad(self.backend, g[run], y[run])
         return d
+
+
+@functools.cache
+def cut(kinds: tuple[str, ...], width: int) -> tuple[tuple, tuple]:
+    """Where each gate lies in the last axis (an index per gate), and the runs of neighbouring gates with one function.
+
+    >>> pieces, runs = cut(("sigmoid", "sigmoid", "tanh", "sigmoid"), 8)
+    >>> [(run[1].start, run[1].stop, kind) for run, kind in runs]
+    [(0, 4, 'sigmoid'), (4, 6, 'tanh'), (6, 8, 'sigmoid')]
+    """
+    size = width // len(kinds)
+    pieces = tuple((..., slice(k * size, (k + 1) * size)) for k in range(len(kinds)))
+    runs: list = []
+    for k, kind in enumerate(kinds):
+        if runs and runs[-1][1] == kind:
+            runs[-1][0] = slice(runs[-1][0].start, (k + 1) * size)
+        else:
+            runs.append([slice(k * size, (k + 1) * size), kind])
+    return pieces, tuple(((..., run), kind) for run, kind in runs)
 
 
 def gate_activations(z: Tensor, functions: Sequence[Any]) -> tuple[Tensor, ...]:
@@ -74,18 +96,31 @@ def gate_activations(z: Tensor, functions: Sequence[Any]) -> tuple[Tensor, ...]:
     >>> i.tolist(), g.tolist()
     ([[0.5]], [[0.0]])
     """
+    kinds = _checked.get(functions) if type(functions) is tuple else None  # the cells' call, checked once
+    if kinds is None:
+        kinds = _kinds(functions)
     if not isinstance(z, Tensor):
         raise TypeError(f"gate_activations: expected a Tensor as z, got {type(z).__name__}")
+    shape = z._data.shape
+    if not shape or shape[-1] % len(kinds):
+        raise ValueError(
+            f"gate_activations: z's last axis must split into {len(kinds)} equal pieces, got shape {tuple(shape)}"
+        )
+    if z._data.dtype not in z.backend.float_dtypes:
+        raise TypeError(f"gate_activations: expected a float tensor, got {z.dtype!r}; use .float()")
+    return GateActivations.apply(z, kinds=kinds)
+
+
+_checked: dict[tuple, tuple[str, ...]] = {}  # functions → kinds, for tuples already checked
+
+
+def _kinds(functions: Any) -> tuple[str, ...]:
     if isinstance(functions, str) or not isinstance(functions, Sequence) or not functions:
         raise TypeError(f"gate_activations: functions must be a non-empty list of sigmoid and tanh, got {functions!r}")
     kinds = tuple(_kind(f) for f in functions)
-    if z.ndim == 0 or z.shape[-1] % len(kinds):
-        raise ValueError(
-            f"gate_activations: z's last axis must split into {len(kinds)} equal pieces, got shape {z.shape}"
-        )
-    if not z.dtype.is_floating_point:
-        raise TypeError(f"gate_activations: expected a float tensor, got {z.dtype!r}; use .float()")
-    return GateActivations.apply(z, kinds=kinds)
+    if type(functions) is tuple:
+        _checked[functions] = kinds
+    return kinds
 
 
 def _kind(function: Any) -> str:
