@@ -27,8 +27,8 @@ class Record:
     ``name`` and ``role``: set by ``Tensor.tag`` (``"f_t"``, ``"forget gate"``);
     ``shapes``: the output shapes, kept only while a picture is being recorded (in the context,
     ``KEEP_SHAPES`` says to keep them);
-    ``outputs``: for an op with several outputs tagged one by one (the LSTM's gates), a
-    ``(name, role)`` per output, else None.
+    ``outputs``: for an op with several outputs tagged one by one (the LSTM's gates), a list
+    of a ``(name, role)`` per output, else None.
     """
 
     __slots__ = ("place", "name", "role", "shapes", "outputs")
@@ -39,7 +39,7 @@ class Record:
         name: str | None = None,
         role: str | None = None,
         shapes: tuple | None = None,
-        outputs: tuple | None = None,
+        outputs: list | None = None,
     ):
         self.place, self.name, self.role, self.shapes, self.outputs = place, name, role, shapes, outputs
 

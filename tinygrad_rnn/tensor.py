@@ -516,10 +516,10 @@ class Tensor:
             return self
         old = node.record
         if node.n_outputs > 1:
-            place, shapes = (old.place, old.shapes) if old is not None else ({}, None)
-            outputs = list(old.outputs if old is not None and old.outputs else [(None, None)] * node.n_outputs)
-            outputs[self._slot] = (name, role)
-            node.record = autograd.Record(place, shapes=shapes, outputs=tuple(outputs))
+            if old is None or old.outputs is None:  # the first output named: the node gets a record of its own
+                place, shapes = (old.place, old.shapes) if old is not None else ({}, None)
+                old = node.record = autograd.Record(place, shapes=shapes, outputs=[(None, None)] * node.n_outputs)
+            old.outputs[self._slot] = (name, role)  # that record is the node's alone: named in place
         elif old is None:  # the common case: an op recorded outside any scope or picture
             node.record = autograd.Record({}, name, role)
         else:

@@ -21,6 +21,7 @@ import functools
 from collections.abc import Sequence
 from typing import Any
 
+from .. import fast_apply
 from ..autograd import Function
 from ..tensor import Tensor
 from .activations import Tanh, sigmoid, sigmoid_array, sigmoid_grad, tanh, tanh_grad
@@ -29,19 +30,23 @@ KINDS = {"sigmoid": "σ", "tanh": "tanh"}  # the functions a gate may have, and 
 
 
 class GateActivations(Function):
-    """σ or tanh on each equal piece of the last axis; one output (a view) per piece."""
+    """σ or tanh on each equal piece of the last axis; one output (a view) per piece.
 
-    __slots__ = ("kinds",)
+    ``kinds`` names each piece's function. It is fixed per class (``op_for``
+    makes one per list of functions), so that a call is ``apply`` of one
+    tensor with no settings, which takes apply's fast path (fast_apply.py).
+    """
+
     label = "gates"
+    kinds: tuple[str, ...] = ()
 
     @property
     def output_labels(self) -> tuple[str, ...]:
         """What the graph draws for each output: ``("σ", "σ", "tanh", "σ")`` for the LSTM."""
         return tuple(KINDS[k] for k in self.kinds)
 
-    def forward(self, z: Any, kinds: tuple[str, ...]) -> tuple:
-        self.kinds = kinds
-        pieces, runs = cut(kinds, z.shape[-1])
+    def forward(self, z: Any) -> tuple:
+        pieces, runs = cut(self.kinds, z.shape[-1])
         y = sigmoid_array(self.backend, z)  # σ over the whole slab: one pass over contiguous memory
         for run, kind in runs:
             if kind == "tanh":  # the tanh gates (the LSTM's g_t), written over their σ
@@ -64,6 +69,12 @@ class GateActivations(Function):
             if kind == "tanh":  # then tanh′ = 1 − tanh² on the tanh gates, over what σ′ wrote there
                 d[run] = tanh_grad(self.backend, g[run], y[run])
         return d
+
+
+@functools.cache
+def op_for(kinds: tuple[str, ...]) -> type[GateActivations]:
+    """The ``GateActivations`` class of one list of functions (one per list, made on first use)."""
+    return type("GateActivations", (GateActivations,), {"__slots__": (), "kinds": kinds})
 
 
 @functools.cache
@@ -108,7 +119,7 @@ def gate_activations(z: Tensor, functions: Sequence[Any]) -> tuple[Tensor, ...]:
         )
     if z._data.dtype not in z.backend.float_dtypes:
         raise TypeError(f"gate_activations: expected a float tensor, got {z.dtype!r}; use .float()")
-    return GateActivations.apply(z, kinds=kinds)
+    return fast_apply.apply_tensors(op_for(kinds), z)  # apply's fast path, without the classmethod call
 
 
 _checked: dict[tuple, tuple[str, ...]] = {}  # functions → kinds, for tuples already checked
