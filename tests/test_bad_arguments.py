@@ -159,6 +159,61 @@ BAD_CALLS = [
     ("ModuleList(1)", lambda: nn.ModuleList(1), TypeError, r"ModuleList: modules must be an iterable .*got 1"),
     ("ModuleList()[1.0]", lambda: nn.ModuleList([nn.Tanh()])[1.0], TypeError, r"ModuleList: indices must be integers"),
     ("ModuleList.append(3)", lambda: nn.ModuleList().append(3), TypeError, r"ModuleList: int is not a Module"),
+    # the gate op
+    (
+        "gate_activations(list)",
+        lambda: tg.gate_activations([1.0, 2.0], (tg.sigmoid,)),
+        TypeError,
+        r"gate_activations: expected a Tensor as z, got list",
+    ),
+    (
+        "gate_activations(relu)",
+        lambda: tg.gate_activations(tg.zeros(1, 4), (tg.sigmoid, tg.relu)),
+        ValueError,
+        r"gate_activations: each function must be sigmoid or tanh, got <function relu",
+    ),
+    (
+        "gate_activations(unhashable)",
+        lambda: tg.gate_activations(tg.zeros(1, 4), ([1],)),
+        ValueError,
+        r"gate_activations: each function must be sigmoid or tanh, got \[1\]",
+    ),
+    (
+        "gate_activations(array)",
+        lambda: tg.gate_activations(tg.zeros(1, 4), (np.zeros(2),)),
+        ValueError,
+        r"gate_activations: each function must be sigmoid or tanh, got array",
+    ),
+    (
+        "gate_activations('sigmoid')",
+        lambda: tg.gate_activations(tg.zeros(1, 4), "sigmoid"),
+        TypeError,
+        r"gate_activations: functions must be a non-empty list of sigmoid and tanh, got 'sigmoid'",
+    ),
+    (
+        "gate_activations(())",
+        lambda: tg.gate_activations(tg.zeros(1, 4), ()),
+        TypeError,
+        r"functions must be a non-empty list.*got \(\)",
+    ),
+    (
+        "gate_activations(3 of 4)",
+        lambda: tg.gate_activations(tg.zeros(1, 4), (tg.sigmoid,) * 3),
+        ValueError,
+        r"gate_activations: z's last axis must split into 3 equal pieces, got shape \(1, 4\)",
+    ),
+    (
+        "gate_activations(0-d)",
+        lambda: tg.gate_activations(tg.tensor(1.0), (tg.sigmoid,)),
+        ValueError,
+        r"must split into 1 equal pieces, got shape \(\)",
+    ),
+    (
+        "gate_activations(int64)",
+        lambda: tg.gate_activations(tg.zeros(1, 2, dtype=tg.int64), (tg.tanh,)),
+        TypeError,
+        r"gate_activations: expected a float tensor, got .*int64.*use \.float\(\)",
+    ),
     # losses and activations
     (
         "MSELoss(reduction='x')",

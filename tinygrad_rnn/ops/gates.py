@@ -24,7 +24,7 @@ from typing import Any
 from .. import fast_apply
 from ..autograd import Function
 from ..tensor import Tensor
-from .activations import Tanh, sigmoid, sigmoid_array, sigmoid_grad, tanh, tanh_grad
+from .activations import sigmoid, sigmoid_array, sigmoid_grad, tanh, tanh_grad
 
 KINDS = {"sigmoid": "σ", "tanh": "tanh"}  # the functions a gate may have, and how the graph draws each
 
@@ -107,7 +107,10 @@ def gate_activations(z: Tensor, functions: Sequence[Any]) -> tuple[Tensor, ...]:
     >>> i.tolist(), g.tolist()
     ([[0.5]], [[0.0]])
     """
-    kinds = _checked.get(functions) if type(functions) is tuple else None  # the cells' call, checked once
+    try:
+        kinds = _checked.get(functions) if type(functions) is tuple else None  # the cells' call, checked once
+    except TypeError:  # an entry that cannot be hashed: _kinds names it
+        kinds = None
     if kinds is None:
         kinds = _kinds(functions)
     if not isinstance(z, Tensor):
@@ -135,8 +138,8 @@ def _kinds(functions: Any) -> tuple[str, ...]:
 
 
 def _kind(function: Any) -> str:
-    if function is sigmoid or function == "sigmoid":
+    if function is sigmoid or (isinstance(function, str) and function == "sigmoid"):
         return "sigmoid"
-    if function is tanh or function is Tanh or function == "tanh":
+    if function is tanh or (isinstance(function, str) and function == "tanh"):
         return "tanh"
     raise ValueError(f"gate_activations: each function must be sigmoid or tanh, got {function!r}")
