@@ -188,31 +188,31 @@ BAD_CALLS = [
         "gate_activations('sigmoid')",
         lambda: tg.gate_activations(tg.zeros(1, 4), "sigmoid"),
         TypeError,
-        r"gate_activations: functions must be a non-empty list of sigmoid and tanh, got 'sigmoid'",
+        r"gate_activations: functions must be a non-empty tuple or list of sigmoid and tanh, got 'sigmoid'",
     ),
     (
         "gate_activations(())",
         lambda: tg.gate_activations(tg.zeros(1, 4), ()),
         TypeError,
-        r"functions must be a non-empty list.*got \(\)",
+        r"functions must be a non-empty tuple or list.*got \(\)",
     ),
     (
         "gate_activations(3 of 4)",
         lambda: tg.gate_activations(tg.zeros(1, 4), (tg.sigmoid,) * 3),
         ValueError,
-        r"gate_activations: z's last axis must split into 3 equal pieces, got shape \(1, 4\)",
+        r"gate_activations: z must have a last axis that splits into 3 equal pieces, got shape \(1, 4\)",
     ),
     (
         "gate_activations(0-d)",
         lambda: tg.gate_activations(tg.tensor(1.0), (tg.sigmoid,)),
         ValueError,
-        r"must split into 1 equal pieces, got shape \(\)",
+        r"z must have a last axis that splits into 1 equal pieces, got shape \(\)",
     ),
     (
         "gate_activations(int64)",
         lambda: tg.gate_activations(tg.zeros(1, 2, dtype=tg.int64), (tg.tanh,)),
         TypeError,
-        r"gate_activations: expected a float tensor, got .*int64.*use \.float\(\)",
+        r"gate_activations: z must be a float tensor, got .*int64.*use \.float\(\)",
     ),
     # losses and activations
     (

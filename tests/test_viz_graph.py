@@ -268,3 +268,18 @@ def test_the_lstm_gates_are_one_box_with_a_named_coloured_row_each() -> None:
         assert [r for r in rows if r[4] == t] == [(k, ROLE_COLOURS[role], fn, name, t) for k, role, fn, name in gates]
     tails = set(re.findall(r"(n\d+:o\d) -> n\d+", source))
     assert len(tails) == 2 * 4  # every gate of every step sends its own edge on
+
+
+def test_tagging_one_output_of_a_split_names_that_output_alone() -> None:
+    """Any op with several outputs: a tag names one output, a later tag keeps what it does not set."""
+    x = tg.randn(2, 4, requires_grad=True)
+    a, b = x.chunk(2, dim=1)
+    a.tag("a_t", "input gate")
+    a.tag(role="forget gate")
+    assert a.grad_fn.record.output(0) == ("a_t", "forget gate") and b.grad_fn.record.output(1) == (None, None)
+    source = viz.draw((a * b).sum(), "op").source
+    fill = ROLE_COLOURS["forget gate"]
+    assert re.search(
+        rf'<TD PORT="o0" BGCOLOR="{fill}"[^>]*><FONT POINT-SIZE="14">split</FONT> <FONT[^>]*>a<SUB>t', source
+    )
+    assert re.search(r"n\d+:o0 -> n\d+", source) and re.search(r"n\d+:o1 -> n\d+", source)

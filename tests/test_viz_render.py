@@ -143,27 +143,47 @@ def test_a_cells_op_picture_renders(tmp_path: Path, cell_class: str) -> None:
     assert "<svg" in text and "&#93;" not in text and "]" in text  # drawn, with the bracket shown
 
 
+def _lstm_cell_loop(steps: int) -> object:
+    """An LSTMCell run by hand over ``steps`` steps: no scope, no clusters, the gate boxes outside any step."""
+    import tinygrad_rnn as tg
+
+    tg.manual_seed(0)
+    cell = tg.nn.LSTMCell(2, 3)
+    h = c = tg.zeros(1, 3)
+    for x in tg.randn(steps, 1, 2, requires_grad=True).unbind(0):
+        h, c = cell(x, (h, c))
+    return viz.draw(h.sum(), "op", params=cell)
+
+
 @needs_dot
-def test_each_gate_keeps_its_edges_when_the_picture_is_turned_over() -> None:
+@pytest.mark.parametrize(
+    ("picture", "boxes"),
+    [
+        (lambda: viz.draw(viz.unroll("lstm", steps=3, hidden_size=2), "op"), 3),
+        (lambda: viz.draw(viz.unroll("lstm", steps=2, hidden_size=2), "op", shapes=True), 2),
+        (lambda: _lstm_cell_loop(1), 1),
+        (lambda: _lstm_cell_loop(3), 3),
+    ],
+    ids=["layer", "layer-shapes", "cell-1-step", "cell-3-steps"],
+)
+def test_each_gate_keeps_its_edges_when_the_picture_is_turned_over(picture, boxes: int) -> None:
     """The LSTM's gate op is one box with a row per gate; mirrored, its rows turn over with the edges' ends.
 
-    Each edge that leaves a gate's row (port ``oK``) must start inside that row's band of the box.
+    Each edge that leaves a gate's row (port ``oK``) must start inside that row's band of the box, in
+    the layer's picture (step clusters) and in a hand-written loop over an LSTMCell (no clusters).
     """
-    source = viz.draw(viz.unroll("lstm", steps=3, hidden_size=2), "op").source
-    laid = layout.put_carry_on_top(source).replace("\\\n", "")
-    boxes = re.findall(
-        r'(\w+)\s*\[class="step rows",\s*height=([\d.]+),\s*label=<(.*?)>,\s*pos="[\d.]+,([\d.]+)"', laid, re.S
+    laid = layout.put_carry_on_top(picture().source).replace("\\\n", "")
+    found = re.findall(
+        r'(\w+)\s*\[class=(?:"step rows"|rows),\s*height=([\d.]+),\s*label=<(.*?)>,\s*pos="[\d.]+,([\d.]+)"', laid, re.S
     )
-    assert len(boxes) == 3  # one per step
-    turned = 0
-    for name, height, label, y in boxes:
-        order = re.findall(r'PORT="o(\d)"', label)  # top to bottom
-        assert sorted(order) == ["0", "1", "2", "3"]
-        turned += order == ["3", "2", "1", "0"]
-        top, row = float(y) + float(height) * 36, float(height) * 72 / len(order)
+    assert len(found) == boxes
+    for name, height, label, y in found:
+        rows = re.findall(r"<TR>(.*?)</TR>", label)  # top to bottom, a caption row (shapes) included
+        order = [re.search(r'PORT="o(\d)"', r).group(1) if "PORT" in r else None for r in rows]
+        assert sorted(o for o in order if o) == ["0", "1", "2", "3"]
+        top, row = float(y) + float(height) * 36, float(height) * 72 / len(rows)
         edges = re.findall(rf'{name}:o(\d)\s*->\s*\w+\s*\[[^\]]*?\bpos="(?:e,[\d.]+,[\d.]+ )?[\d.]+,([\d.]+)', laid)
         assert len(edges) >= 4
         for slot, start in edges:
             k = order.index(slot)
             assert top - (k + 1) * row - 1 <= float(start) <= top - k * row + 1, (name, slot, order)
-    assert turned == 3  # the carry path was below, so the picture was mirrored: the rows turned over

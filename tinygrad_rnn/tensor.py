@@ -519,7 +519,8 @@ class Tensor:
             if old is None or old.outputs is None:  # the first output named: the node gets a record of its own
                 place, shapes = (old.place, old.shapes) if old is not None else ({}, None)
                 old = node.record = autograd.Record(place, shapes=shapes, outputs=[(None, None)] * node.n_outputs)
-            old.outputs[self._slot] = (name, role)  # that record is the node's alone: named in place
+            was_name, was_role = old.outputs[self._slot]  # that record is the node's alone: named in place
+            old.outputs[self._slot] = (was_name if name is None else name, was_role if role is None else role)
         elif old is None:  # the common case: an op recorded outside any scope or picture
             node.record = autograd.Record({}, name, role)
         else:

@@ -32,7 +32,10 @@ _POINT_ATTRS = re.compile(r'\b(pos|lp|xlp|head_lp|tail_lp)="([^"]*)"')
 _GRAPH_BLOCK = re.compile(r"graph \[([^\]]*?)\];", re.S)
 _BB = re.compile(r'bb="([^"]*)"')
 _NODE = re.compile(r"^[ \t]*(\w+)[ \t]*\[(.*?)\];[ \t]*$", re.S | re.M)
-_ROWS_NODE = re.compile(r'(\[class="[^"]*\brows\b[^"]*",[^\[]*?label=<)(<TABLE[^>]*>)(.*?)(</TABLE>>[^\]]*\])', re.S)
+# a node drawn with a row per output: class "step rows" (quoted) or rows (a single word, which dot leaves unquoted)
+_ROWS_NODE = re.compile(
+    r'(\[class=(?:"[^"]*\brows\b[^"]*"|rows),[^\[]*?label=<)(<TABLE[^>]*>)(.*?)(</TABLE>>[^\]]*\])', re.S
+)
 _CLUSTER = re.compile(r"subgraph (cluster_m\d+) \{\s*graph \[([^\]]*?)\];", re.S)
 
 
@@ -64,11 +67,21 @@ def _regions(laid: str) -> list[tuple[str, float, float]]:
     found = [(name.removeprefix("cluster_"), _bb(attrs)) for name, attrs in _CLUSTER.findall(laid)]
     if found:
         return [(key, b[1], b[3]) for key, b in found if b]
-    ys = [y for y in (_node_y(attrs) for _, attrs in _nodes(laid)) if y is not None]
+    lows, highs = [], []
+    for _, attrs in _nodes(laid):  # each node's whole height: an edge may leave from a port at its bottom
+        y, half = _node_y(attrs), _node_half_height(attrs)
+        if y is not None:
+            lows.append(y - half)
+            highs.append(y + half)
     clusters = [_bb(m.group(1)) for m in _GRAPH_BLOCK.finditer(laid)][1:]  # [0] is the root graph
-    lows = ys + [b[1] for b in clusters if b]
-    highs = ys + [b[3] for b in clusters if b]
+    lows += [b[1] for b in clusters if b]
+    highs += [b[3] for b in clusters if b]
     return [("", min(lows), max(highs))] if lows else []
+
+
+def _node_half_height(attrs: str) -> float:
+    m = re.search(r"\bheight=\"?([\d.]+)", attrs)
+    return float(m.group(1)) * 36 if m else 0.0  # inches to points, halved
 
 
 def _nodes(laid: str) -> list[tuple[str, str]]:
@@ -152,7 +165,7 @@ def _turn_rows(m: re.Match, low: float, high: float) -> str:
     y = _node_y(m.group(0))
     if y is None or not low - 1e-6 <= y <= high + 1e-6:
         return m.group(0)
-    rows = re.findall(r"<TR>.*?</TR>", m.group(3), re.S)
+    rows = re.findall(r"<TR>.*?</TR>", m.group(3), re.S)  # all of them: a caption row (shapes) ends on top
     return m.group(1) + m.group(2) + "".join(reversed(rows)) + m.group(4)
 
 

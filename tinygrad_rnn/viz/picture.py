@@ -227,13 +227,17 @@ class Picture:
     def outputs_node(self, g: Any, node: Function) -> None:
         """An op whose outputs were tagged one by one (the LSTM's gates): a row per output, named and coloured.
 
+        Each row shows what the op computes for that output (``output_labels``: σ or tanh for the
+        gates), or the op's own symbol (``split``).
+
         Every row has one height, so that a picture mirrored to put its carry path on top (layout.py)
         can turn the rows over and keep each edge on its own row.
         """
         w = self.where[id(node)]
         step = step_number(w)
         rows, tips = [], []
-        for slot, symbol in enumerate(node.output_labels):
+        symbols = getattr(node, "output_labels", (pretty_symbol(node),) * node.n_outputs)  # split: "split" each
+        for slot, symbol in enumerate(symbols):
             name, role = record_of(node).output(slot)
             fill = ROLE_COLOURS.get(role or "", "white")
             text = f'<FONT POINT-SIZE="14">{html.escape(symbol)}</FONT>'
@@ -318,8 +322,8 @@ class Picture:
 
 
 def has_output_rows(node: Function) -> bool:
-    """Whether ``node`` is drawn with a row per output: an op that names what each one draws, tagged one by one."""
-    return record_of(node).outputs is not None and hasattr(node, "output_labels")
+    """Whether ``node`` is drawn with a row per output: an op whose outputs were tagged one by one."""
+    return record_of(node).outputs is not None
 
 
 def is_step(unit: Place | str) -> bool:
