@@ -120,9 +120,10 @@ def gate_activations(z: Tensor, functions: Sequence[Any]) -> tuple[Tensor, ...]:
     kinds = tuple(_kind(f) for f in functions)
     if not isinstance(z, Tensor):
         raise TypeError(f"gate_activations: expected a Tensor as z, got {type(z).__name__}")
-    if z.ndim == 0 or z.shape[-1] % len(kinds):
+    shape = z.shape
+    if not shape or shape[-1] % len(kinds):
         raise ValueError(
-            f"gate_activations: z must have a last axis that splits into {len(kinds)} equal pieces, got shape {z.shape}"
+            f"gate_activations: z must have a last axis that splits into {len(kinds)} equal pieces, got shape {shape}"
         )
     if not z.dtype.is_floating_point:
         raise TypeError(f"gate_activations: z must be a float tensor, got {z.dtype!r}; use .float()")
