@@ -47,6 +47,9 @@ class WrongSquare(tg.Function):
         return g * self.x  # should be 2 · x · g
 
 
+LSTM_GATES = (tg.sigmoid, tg.sigmoid, tg.tanh, tg.sigmoid)
+
+
 def cases(gen: np.random.Generator) -> list[tuple[str, Callable[..., Any], list[tg.Tensor]]]:
     """(name, function, inputs) for every primitive; inputs are float64 leaves that require grad."""
 
@@ -62,6 +65,8 @@ def cases(gen: np.random.Generator) -> list[tuple[str, Callable[..., Any], list[
     distinct = tg.Tensor(gen.permutation(12).reshape(3, 4) / 4.0, dtype=tg.float64, requires_grad=True)
     mask = tg.Tensor(gen.random((2, 3)) > 0.5)
     labels = tg.Tensor(gen.integers(0, 5, 4))
+    # the LSTM's gate op, from a generator of its own so that the other cases keep their draws
+    gates = tg.Tensor(np.random.default_rng(1).uniform(-3, 3, (2, 8)), dtype=tg.float64, requires_grad=True)
     return [
         ("a + b", lambda a, b: a + b, [t(2, 3), t(3)]),
         ("a - b", lambda a, b: a - b, [t(2, 3), t(2, 1)]),
@@ -97,6 +102,7 @@ def cases(gen: np.random.Generator) -> list[tuple[str, Callable[..., Any], list[
         ("split([1, 3], dim=1)", lambda a: a.split([1, 3], dim=1), [t(2, 4)]),
         ("chunk(2, dim=0)", lambda a: a.chunk(2, dim=0), [t(4, 3)]),
         ("unbind(dim=1)", lambda a: a.unbind(1), [t(2, 3)]),
+        ("gate_activations", lambda a: tg.gate_activations(a, LSTM_GATES), [gates]),
         ("where(mask, a, b)", lambda a, b: tg.where(mask, a, b), [t(2, 3), t(2, 3)]),
         ("softmax(dim=1)", lambda a: F.softmax(a, dim=1), [t(2, 5, low=-2, high=2)]),
         ("log_softmax(dim=1)", lambda a: F.log_softmax(a, dim=1), [t(2, 5, low=-2, high=2)]),

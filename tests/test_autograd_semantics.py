@@ -495,3 +495,13 @@ def test_in_place_on_a_0d_result() -> None:
     total += 1
     assert total.item() == 7.0
     assert total.zero_().item() == 0.0
+
+
+def test_a_gate_changed_in_place_is_caught_at_backward() -> None:
+    """The gate op's outputs share the buffer its backward reads: a change to any of them is an error there."""
+    z = tg.randn(2, 8, requires_grad=True)
+    i, f, g, o = tg.gate_activations(z, (tg.sigmoid, tg.sigmoid, tg.tanh, tg.sigmoid))
+    with tg.no_grad():
+        f.mul_(2.0)  # a gate the loss below does not use
+    with pytest.raises(RuntimeError, match=r"GateActivations 'gates'.* modified by an in-place operation"):
+        (i * g).sum().backward()

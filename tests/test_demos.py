@@ -25,7 +25,7 @@ PRIMITIVES = (
     "log", "sqrt", "abs", "clamp(-0.5, 0.5)", "sum(dim=1)", "mean(dim=0)", "max()", "max(dim=1)", "reshape(3, 2)",
     "transpose(0, 1)", "permute(2, 0, 1)", "unsqueeze(1)", "squeeze(1)", "expand(4, 3)", "a[:, 1:3]", "a[1]",
     "a[[0, 2, 2]]", "cat(dim=1)", "stack(dim=0)", "split([1, 3], dim=1)", "chunk(2, dim=0)", "unbind(dim=1)",
-    "where(mask, a, b)", "softmax(dim=1)", "log_softmax(dim=1)", "cross_entropy", "mse_loss",
+    "gate_activations", "where(mask, a, b)", "softmax(dim=1)", "log_softmax(dim=1)", "cross_entropy", "mse_loss",
 )  # fmt: skip
 
 pytestmark = pytest.mark.slow
@@ -183,7 +183,7 @@ def test_gradcheck_tour_passes_every_primitive_and_catches_the_bug(tmp_path: Pat
         assert rows[op]["result"] == "PASS", rows[op]
         assert float(rows[op]["max_abs_error"]) < 1e-6
     assert rows["wrong square (a bug)"]["result"] == "FAIL"
-    assert "39 of 39 primitives pass" in result.stdout
+    assert "40 of 40 primitives pass" in result.stdout
 
 
 @pytest.mark.skipif(tg.cuda_is_available(), reason="a GPU is here, so --device cuda runs")
