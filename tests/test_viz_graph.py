@@ -23,6 +23,7 @@ from tinygrad_rnn.ops.arithmetic import Add, MatMul, Mul, Sub  # noqa: E402
 from tinygrad_rnn.ops.gates import GateActivations  # noqa: E402
 from tinygrad_rnn.ops.joining import Split, Unbind  # noqa: E402
 from tinygrad_rnn.ops.shaping import Permute  # noqa: E402
+from tinygrad_rnn.record import record_shapes  # noqa: E402
 from tinygrad_rnn.study import Place, record_of  # noqa: E402
 from tinygrad_rnn.viz.cell_detail import Grid  # noqa: E402
 from tinygrad_rnn.viz.graph import shared_scale  # noqa: E402
@@ -283,3 +284,16 @@ def test_tagging_one_output_of_a_split_names_that_output_alone() -> None:
         rf'<TD PORT="o0" BGCOLOR="{fill}"[^>]*><FONT POINT-SIZE="14">split</FONT> <FONT[^>]*>a<SUB>t', source
     )
     assert re.search(r"n\d+:o0 -> n\d+", source) and re.search(r"n\d+:o1 -> n\d+", source)
+
+
+def test_a_box_of_rows_states_its_output_shapes() -> None:
+    """With shapes on: "2×4 each" for pieces of one shape (the gates), every shape for pieces that differ."""
+    with record_shapes():
+        x = tg.randn(2, 5, requires_grad=True)
+        a, b = x.split([2, 3], dim=1)
+        gates = tg.gate_activations(tg.randn(2, 8, requires_grad=True), (tg.sigmoid, tg.tanh))
+    a.tag("a_t")
+    gates[0].tag("i_t")
+    source = viz.draw(a.sum() + b.sum() + gates[0].sum() + gates[1].sum(), "op", shapes=True).source
+    captions = re.findall(r'<TD BORDER="0"[^>]*><FONT POINT-SIZE="9" COLOR="#555555">([^<]*)<', source)
+    assert sorted(captions) == ["2×2, 2×3", "2×4 each"]

@@ -246,8 +246,9 @@ class Picture:
                 tips.append(f"{name}: {role}" if role else name)
             rows.append(f'<TR><TD PORT="o{slot}" BGCOLOR="{fill}" HEIGHT="{ROW_HEIGHT}">{text}</TD></TR>')
         recorded = record_of(node).shapes
-        if self.shapes and recorded:
-            shapes = html.escape(shape_text(recorded[:1]) + " each")
+        if self.shapes and recorded:  # "16×64 each" for the gates; a split of unequal pieces lists them
+            each = all(s == recorded[0] for s in recorded)
+            shapes = html.escape(shape_text(recorded[:1]) + " each" if each else shape_text(recorded))
             shapes = f'<FONT POINT-SIZE="9" COLOR="#555555">{shapes}</FONT>'
             rows.append(f'<TR><TD BORDER="0" HEIGHT="{ROW_HEIGHT}">{shapes}</TD></TR>')
         label = f'<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="2">{"".join(rows)}</TABLE>>'
